@@ -4,20 +4,37 @@
 //! `pull`, `GET /images/json` for `images`, …), so the front-end stays a thin translation
 //! from Docker's command line to these calls and from their results to Docker's output.
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
+use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::catalogue;
+use crate::image::reference::Reference;
+use crate::image::staging::{CommitOutcome, Staging};
+use crate::image::store::ImageStore;
+use crate::image::users::{ImageUsers, NoContainers};
 use crate::image::view::{
     DeleteItem, DiskUsage, HistoryEntry, ImageSummary, LoadedItem, PruneReport, SearchResult,
+    UsageRow,
 };
+use crate::image::{archive, digest, inspect, remove, ImageError, ImageImport};
 use crate::{Paths, Result};
 
 /// The engine, opened on a state directory.
 #[derive(Debug)]
 pub struct Engine {
     paths: Paths,
+    users: Arc<dyn ImageUsers>,
 }
+
+/// The note added to every pull: where the image really came from.
+const CATALOGUE_NOTE: &str =
+    "dockerlings: this image comes from dockerlings' built-in offline catalogue (a lab build, not Docker Hub's image)";
+/// The note added when a pull cannot be served.
+const OFFLINE_NOTE: &str =
+    "dockerlings works offline: only images of its built-in catalogue can be pulled (see `docker search`)";
 
 /// Progress of a pull, in the order Docker prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -77,79 +94,305 @@ impl Engine {
     pub fn open(paths: Paths) -> Result<Self> {
         std::fs::create_dir_all(paths.root())
             .map_err(|e| crate::Error::io(format!("create {}", paths.root().display()), e))?;
-        Ok(Self { paths })
+        ImageStore::open(paths.images())?;
+        Ok(Self {
+            paths,
+            users: Arc::new(NoContainers),
+        })
+    }
+
+    /// Tells the engine which containers use which images (the container store does, once it
+    /// exists); `rmi` and `image prune` consult it.
+    pub fn with_image_users(mut self, users: Arc<dyn ImageUsers>) -> Self {
+        self.users = users;
+        self
     }
 
     pub fn paths(&self) -> &Paths {
         &self.paths
     }
 
+    /// The image store (for the container side: layer dirs of an image).
+    pub fn image_store(&self) -> Result<ImageStore> {
+        Ok(ImageStore::open(self.paths.images())?)
+    }
+
     /// `POST /images/create`: pulls `reference` (built-in catalogue first).
     pub fn pull(&self, reference: &str, progress: &mut dyn FnMut(PullEvent)) -> Result<PullReport> {
-        let _ = (reference, progress);
-        todo!("image store")
+        let parsed = Reference::parse(reference)?;
+        if parsed.tag().is_none() && parsed.digest().is_none() {
+            progress(PullEvent::UsingDefaultTag(
+                crate::image::reference::DEFAULT_TAG.to_string(),
+            ));
+        }
+        let wanted = parsed.with_default_tag();
+        let Some(import) = catalogue::build(&wanted)? else {
+            progress(PullEvent::Note(OFFLINE_NOTE.to_string()));
+            if catalogue::has_repository(&wanted) {
+                return Err(ImageError::ManifestUnknown(wanted.familiar()).into());
+            }
+            return Err(ImageError::PullAccessDenied(wanted.familiar_name()).into());
+        };
+        progress(PullEvent::PullingFrom {
+            tag: wanted
+                .tag()
+                .or(wanted.digest())
+                .unwrap_or_default()
+                .to_string(),
+            repository: wanted.path().to_string(),
+        });
+        let store = self.image_store()?;
+        let outcome = import_pulled(&store, &import)?;
+        let up_to_date = outcome.existed && outcome.unchanged_names.iter().any(|n| n == &wanted);
+        if !up_to_date {
+            let mut seen = BTreeSet::new();
+            let diff_ids: Vec<String> = store
+                .snapshot()?
+                .image(&outcome.id)
+                .map(|i| i.diff_ids().to_vec())
+                .unwrap_or_default();
+            for diff in diff_ids {
+                if !seen.insert(diff.clone()) {
+                    continue;
+                }
+                let status = if outcome.layers_existing.contains(&diff) {
+                    "Already exists"
+                } else {
+                    "Pull complete"
+                };
+                progress(PullEvent::Layer {
+                    id: digest::short(&diff),
+                    status: status.to_string(),
+                });
+            }
+        }
+        progress(PullEvent::Digest(outcome.manifest_digest.clone()));
+        progress(PullEvent::Status(if up_to_date {
+            format!("Image is up to date for {}", wanted.familiar())
+        } else {
+            format!("Downloaded newer image for {}", wanted.familiar())
+        }));
+        progress(PullEvent::Note(CATALOGUE_NOTE.to_string()));
+        Ok(PullReport {
+            canonical: wanted.canonical(),
+            digest: outcome.manifest_digest,
+            up_to_date,
+            from_catalogue: true,
+        })
+    }
+
+    /// Puts an image into the store directly (the catalogue's builds, tests).
+    pub fn import(&self, image: &ImageImport) -> Result<CommitOutcome> {
+        Ok(crate::image::staging::import(&self.image_store()?, image)?)
     }
 
     /// `GET /images/json`: all images, newest first.
     pub fn images(&self) -> Result<Vec<ImageSummary>> {
-        todo!("image store")
+        let store = self.image_store()?;
+        let _lock = store.lock_shared()?;
+        let snapshot = store.read_snapshot()?;
+        Ok(inspect::summaries(&store, &snapshot, self.users.as_ref()))
     }
 
     /// `GET /images/{name}/json`: Docker's image inspect JSON.
     pub fn image_inspect(&self, name: &str) -> Result<serde_json::Value> {
-        let _ = name;
-        todo!("image store")
+        let store = self.image_store()?;
+        let _lock = store.lock_shared()?;
+        let snapshot = store.read_snapshot()?;
+        Ok(inspect::inspect(&store, snapshot.resolve(name)?))
     }
 
     /// `GET /images/{name}/history`
     pub fn image_history(&self, name: &str) -> Result<Vec<HistoryEntry>> {
-        let _ = name;
-        todo!("image store")
+        let store = self.image_store()?;
+        let _lock = store.lock_shared()?;
+        let snapshot = store.read_snapshot()?;
+        Ok(inspect::history(&store, snapshot.resolve(name)?))
     }
 
     /// `POST /images/{name}/tag`
     pub fn image_tag(&self, source: &str, target: &str) -> Result<()> {
-        let _ = (source, target);
-        todo!("image store")
+        remove::tag(&self.image_store()?, source, target)
     }
 
     /// `DELETE /images/{name}`
     pub fn image_remove(&self, name: &str, force: bool) -> Result<Vec<DeleteItem>> {
-        let _ = (name, force);
-        todo!("image store")
+        remove::remove(&self.image_store()?, self.users.as_ref(), name, force)
     }
 
     /// `POST /images/prune`: dangling images, or with `all` every unused one.
     pub fn image_prune(&self, all: bool) -> Result<PruneReport> {
-        let _ = all;
-        todo!("image store")
+        remove::prune(&self.image_store()?, self.users.as_ref(), all)
     }
 
     /// `GET /images/get`: a docker-archive tar of `names` written to `out`.
     pub fn image_save(&self, names: &[String], out: &mut dyn Write) -> Result<()> {
-        let _ = (names, out);
-        todo!("image store")
+        let store = self.image_store()?;
+        let _lock = store.lock_shared()?;
+        let snapshot = store.read_snapshot()?;
+        archive::save(&store, &snapshot, names, out)
     }
 
     /// `POST /images/load`: reads a docker-archive (plain or gzip) from `input`.
     pub fn image_load(&self, input: &mut dyn Read) -> Result<Vec<LoadedItem>> {
-        let _ = input;
-        todo!("image store")
+        archive::load(&self.image_store()?, input)
     }
 
     /// `GET /images/search`, over the offline catalogue.
     pub fn search(&self, term: &str) -> Vec<SearchResult> {
-        let _ = term;
-        todo!("catalogue")
+        catalogue::search(term)
     }
 
     /// `GET /system/df`
     pub fn disk_usage(&self) -> Result<DiskUsage> {
-        todo!("image store")
+        let store = self.image_store()?;
+        let _lock = store.lock_shared()?;
+        let snapshot = store.read_snapshot()?;
+        let mut all_layers = BTreeSet::new();
+        let mut active_layers = BTreeSet::new();
+        let mut active = 0;
+        for image in &snapshot.images {
+            let used = !self.users.users(&image.id).is_empty();
+            if used {
+                active += 1;
+            }
+            for diff in image.diff_ids() {
+                all_layers.insert(diff.clone());
+                if used {
+                    active_layers.insert(diff.clone());
+                }
+            }
+        }
+        let size: u64 = all_layers.iter().map(|d| store.layer_size(d)).sum();
+        let active_size: u64 = active_layers.iter().map(|d| store.layer_size(d)).sum();
+        Ok(DiskUsage {
+            images: UsageRow {
+                total: snapshot.images.len(),
+                active,
+                size,
+                reclaimable: size - active_size,
+            },
+            ..DiskUsage::default()
+        })
     }
 
     /// `GET /info`
     pub fn info(&self) -> Result<EngineInfo> {
-        todo!("image store")
+        let images = self.image_store()?.snapshot()?.images.len();
+        Ok(EngineInfo {
+            server_version: crate::VERSION.to_string(),
+            api_version: crate::API_VERSION.to_string(),
+            root_dir: self.paths.root().display().to_string(),
+            storage_driver: "overlay2".to_string(),
+            cgroup_driver: "cgroupfs".to_string(),
+            cgroup_version: host::cgroup_version(std::path::Path::new("/sys/fs/cgroup"))
+                .to_string(),
+            kernel_version: host::kernel_version(),
+            operating_system: host::operating_system(),
+            os_type: "linux".to_string(),
+            architecture: std::env::consts::ARCH.to_string(),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            mem_total: host::mem_total(),
+            name: nix::unistd::gethostname()
+                .map(|h| h.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            images,
+            containers: 0,
+            containers_running: 0,
+            containers_paused: 0,
+            containers_stopped: 0,
+        })
+    }
+}
+
+/// Imports a pulled image and records its repository digest (`nginx@sha256:…`) next to the
+/// tag, as a registry pull does.
+fn import_pulled(store: &ImageStore, image: &ImageImport) -> Result<CommitOutcome> {
+    let mut staging = Staging::new(store)?;
+    let config = staging.add_blob(&image.config)?;
+    let mut layers = Vec::new();
+    for layer in &image.layers {
+        layers.push(staging.add_blob(layer)?);
+    }
+    let mut prepared = staging.prepare_image(&config, &layers, image.tags.clone())?;
+    let digest_refs: Vec<Reference> = image
+        .tags
+        .iter()
+        .filter_map(|t| {
+            Reference::parse(&format!("{}@{}", t.full_name(), prepared.manifest_digest)).ok()
+        })
+        .collect();
+    prepared.names.extend(digest_refs);
+    let mut outcomes = staging.commit(&[prepared])?;
+    Ok(outcomes.remove(0))
+}
+
+/// Facts about the host for `docker info`.
+mod host {
+    use std::path::Path;
+
+    /// cgroup v2 has a single hierarchy whose root lists `cgroup.controllers`.
+    pub fn cgroup_version(root: &Path) -> &'static str {
+        if root.join("cgroup.controllers").exists() {
+            "2"
+        } else {
+            "1"
+        }
+    }
+
+    pub fn kernel_version() -> String {
+        std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn operating_system() -> String {
+        let text = std::fs::read_to_string("/etc/os-release").unwrap_or_default();
+        os_release_pretty_name(&text).unwrap_or_else(|| "Linux".to_string())
+    }
+
+    pub fn os_release_pretty_name(text: &str) -> Option<String> {
+        text.lines()
+            .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+            .map(|v| v.trim().trim_matches('"').to_string())
+    }
+
+    /// `MemTotal` from /proc/meminfo, in bytes.
+    pub fn mem_total() -> u64 {
+        std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| meminfo_total(&t))
+            .unwrap_or(0)
+    }
+
+    pub fn meminfo_total(text: &str) -> Option<u64> {
+        let line = text.lines().find(|l| l.starts_with("MemTotal:"))?;
+        let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib * 1024)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn parses_meminfo_and_os_release() {
+            assert_eq!(
+                meminfo_total("MemTotal:       16314284 kB\nMemFree: 1 kB\n"),
+                Some(16314284 * 1024)
+            );
+            assert_eq!(
+                os_release_pretty_name("NAME=x\nPRETTY_NAME=\"Debian GNU/Linux 12\"\n").as_deref(),
+                Some("Debian GNU/Linux 12")
+            );
+        }
+
+        #[test]
+        fn cgroup_version_follows_the_root_layout() {
+            let dir = tempfile::tempdir().unwrap();
+            assert_eq!(cgroup_version(dir.path()), "1");
+            std::fs::write(dir.path().join("cgroup.controllers"), "cpu memory").unwrap();
+            assert_eq!(cgroup_version(dir.path()), "2");
+        }
     }
 }

@@ -36,7 +36,10 @@ pub fn temp_sibling(path: &Path) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".tmp-{}-{}-{name}", std::process::id(), n))
 }
 
@@ -53,6 +56,15 @@ impl FileLock {
         Self::acquire(path, nix::fcntl::FlockArg::LockExclusive)
     }
 
+    /// Takes the exclusive lock on `path` if nobody holds it; `None` when somebody does.
+    pub fn try_exclusive(path: &Path) -> io::Result<Option<Self>> {
+        match Self::acquire(path, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => Ok(Some(lock)),
+            Err(e) if e.raw_os_error() == Some(nix::libc::EWOULDBLOCK) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Blocks until a shared lock on `path` is held.
     pub fn shared(path: &Path) -> io::Result<Self> {
         Self::acquire(path, nix::fcntl::FlockArg::LockShared)
@@ -62,10 +74,82 @@ impl FileLock {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
-        let flock = nix::fcntl::Flock::lock(file, arg).map_err(|(_, errno)| io::Error::from(errno))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)?;
+        let flock =
+            nix::fcntl::Flock::lock(file, arg).map_err(|(_, errno)| io::Error::from(errno))?;
         Ok(Self { _flock: flock })
     }
+}
+
+/// Removes a directory tree, first making directories writable where a read-only one
+/// (an unpacked layer's `dr-xr-xr-x /proc`, say) would refuse the removal of its children.
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            make_dirs_writable(path);
+            fs::remove_dir_all(path)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn make_dirs_writable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = fs::symlink_metadata(path) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let mode = meta.permissions().mode();
+    let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode | 0o700));
+    if let Ok(entries) = fs::read_dir(path) {
+        for entry in entries.flatten() {
+            make_dirs_writable(&entry.path());
+        }
+    }
+}
+
+/// Removes a directory tree crash-safely: renamed to a `.tmp-` sibling first (one atomic
+/// step), then deleted, so a half-deleted tree is never seen under its real name.
+pub fn remove_tree_atomically(path: &Path) -> io::Result<()> {
+    let doomed = temp_sibling(path);
+    match fs::rename(path, &doomed) {
+        Ok(()) => remove_tree(&doomed),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes every `.tmp-*` entry directly inside `dir` (leftovers of interrupted writes).
+/// Call only while holding the lock that every writer of `dir` holds.
+pub fn sweep_temp_entries(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        if !entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            continue;
+        }
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            remove_tree(&path)?;
+        } else {
+            fs::remove_file(&path)?;
+        }
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -79,7 +163,37 @@ mod tests {
         atomic_write(&path, b"one").unwrap();
         atomic_write(&path, b"two").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "leftover files: {names:?}");
+    }
+
+    #[test]
+    fn try_exclusive_fails_while_another_holder_has_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock");
+        let held = FileLock::exclusive(&path).unwrap();
+        assert!(FileLock::try_exclusive(&path).unwrap().is_none());
+        drop(held);
+        assert!(FileLock::try_exclusive(&path).unwrap().is_some());
+    }
+
+    #[test]
+    fn sweep_removes_only_temp_entries() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("keep"), b"1").unwrap();
+        fs::write(temp_sibling(&dir.path().join("x")), b"1").unwrap();
+        let tree = dir.path().join(".tmp-tree");
+        fs::create_dir_all(tree.join("ro/inner")).unwrap();
+        fs::set_permissions(tree.join("ro"), fs::Permissions::from_mode(0o555)).unwrap();
+        assert_eq!(sweep_temp_entries(dir.path()).unwrap(), 2);
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("keep")]);
     }
 }

@@ -1,7 +1,15 @@
 //! Images: references, the on-disk OCI image store, docker-archive save/load, and the views
 //! the front-end renders (`docker images`, `image inspect`, `history`, …).
 
+pub mod archive;
+pub mod digest;
+pub mod inspect;
 pub mod reference;
+pub mod remove;
+pub mod staging;
+pub mod store;
+pub mod unpack;
+pub mod users;
 pub mod view;
 
 use reference::Reference;
@@ -44,6 +52,9 @@ pub enum ImageError {
 
 impl ImageError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { context: context.into(), source }
+        Self::Io {
+            context: context.into(),
+            source,
+        }
     }
 }

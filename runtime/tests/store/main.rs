@@ -1,0 +1,9 @@
+//! Integration tests of the image store through the Engine API, on temporary roots.
+
+mod common;
+mod concurrency;
+mod crash;
+mod import_list;
+mod pull;
+mod remove_prune;
+mod save_load;
