@@ -30,6 +30,17 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// Tools for content authors and CI
+    Dev {
+        #[command(subcommand)]
+        command: DevCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// Validate all embedded content: the image catalogue (lessons and labs as they arrive)
+    Check,
 }
 
 /// Runs dockerlings with the process's arguments.
@@ -38,6 +49,7 @@ pub fn main() -> ExitCode {
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let code = match run(cli, lang) {
         Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => 0,
         Err(error) => {
             eprintln!("{}: {error:#}", tr(lang, "error.prefix", &[]));
             1
@@ -49,14 +61,39 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
     match cli.command {
         None => {
-            crate::greet::print(lang);
+            crate::greet::print(lang, &mut std::io::stdout().lock())?;
             Ok(0)
         }
         Some(Command::Docker { args }) => {
             if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
                 return Ok(code);
             }
-            Ok(crate::docker::run_stdio(&args))
+            Ok(docker_stdio(&args))
+        }
+        Some(Command::Dev { command: DevCommand::Check }) => {
+            crate::dev::check::run(&mut std::io::stdout().lock())
         }
     }
+}
+
+/// A reader that went away (`dockerlings | head`) is not an error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Runs the docker front-end on the process's own streams and the engine from the
+/// environment (`DOCKERLINGS_ROOT`, `DOCKERLINGS_RUN`).
+fn docker_stdio(args: &[OsString]) -> i32 {
+    use std::io::IsTerminal;
+    let (stdin, stdout, stderr) = (std::io::stdin(), std::io::stdout(), std::io::stderr());
+    let mut io = crate::docker::Io {
+        stdin_is_tty: stdin.is_terminal(),
+        stdout_is_tty: stdout.is_terminal(),
+        stdin: &mut stdin.lock(),
+        stdout: &mut stdout.lock(),
+        stderr: &mut stderr.lock(),
+    };
+    crate::docker::run(args, &mut io, &dockerlings_runtime::Paths::from_env())
 }

@@ -1,17 +1,19 @@
 //! What `dockerlings` with no arguments says: who it is and what to try.
 
+use std::io::{self, Write};
+
 use crate::i18n::{tr, Lang};
 
-pub fn print(lang: Lang) {
+pub fn print(lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     let version = dockerlings_runtime::VERSION;
-    println!("{}", tr(lang, "greet.title", &[("version", version)]));
-    println!();
-    println!("{}", tr(lang, "greet.body", &[]));
+    writeln!(out, "{}", tr(lang, "greet.title", &[("version", version)]))?;
+    writeln!(out)?;
+    writeln!(out, "{}", tr(lang, "greet.body", &[]))?;
     let names: Vec<String> =
         dockerlings_runtime::catalogue::search("").into_iter().map(|r| r.name).collect();
-    println!("{}", tr(lang, "greet.images", &[("images", &names.join(", "))]));
-    println!();
-    println!("{}", tr(lang, "greet.try", &[]));
+    writeln!(out, "{}", tr(lang, "greet.images", &[("images", &names.join(", "))]))?;
+    writeln!(out)?;
+    writeln!(out, "{}", tr(lang, "greet.try", &[]))?;
     for example in [
         "dockerlings docker pull nginx:1.25",
         "dockerlings docker images",
@@ -19,8 +21,8 @@ pub fn print(lang: Lang) {
         "dockerlings docker history nginx:1.25",
         "dockerlings docker save alpine:3.19 | gzip > alpine.tgz",
     ] {
-        println!("  $ {example}");
+        writeln!(out, "  $ {example}")?;
     }
-    println!();
-    println!("{}", tr(lang, "greet.lessons", &[]));
+    writeln!(out)?;
+    writeln!(out, "{}", tr(lang, "greet.lessons", &[]))
 }

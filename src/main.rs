@@ -1,6 +1,6 @@
 //! dockerlings: learn Docker by doing.
 #![forbid(unsafe_code)]
 
-fn main() {
-    println!("dockerlings {}", dockerlings_runtime::VERSION);
+fn main() -> std::process::ExitCode {
+    dockerlings::cli::main()
 }

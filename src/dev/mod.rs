@@ -1,0 +1,3 @@
+//! Tools for authors and CI.
+
+pub mod check;

@@ -1,0 +1,11 @@
+//! dockerlings as a library: the binary is a thin `main` over [`cli::main`], and integration
+//! tests drive the modules directly.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod dev;
+pub mod docker;
+pub mod greet;
+pub mod home;
+pub mod i18n;
+pub mod privilege;
