@@ -1,0 +1,62 @@
+//! One module per command family; each turns parsed arguments into engine calls and Docker's
+//! output.
+
+mod archive;
+mod filters;
+mod history;
+mod images;
+mod inspect;
+mod pull;
+mod remove;
+mod search;
+mod system;
+
+use super::spec::{Action, Matches};
+use super::{CmdResult, Ctx};
+
+pub fn run(action: Action, ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) -> CmdResult {
+    match action {
+        Action::Images => images::run(ctx, m),
+        Action::ImageInspect => inspect::run(ctx, m, top_level),
+        Action::History => history::run(ctx, m),
+        Action::Tag => remove::tag(ctx, m),
+        Action::Rmi => remove::rmi(ctx, m),
+        Action::ImagePrune => remove::prune(ctx, m),
+        Action::Pull => pull::run(ctx, m),
+        Action::Save => archive::save(ctx, m),
+        Action::Load => archive::load(ctx, m),
+        Action::Search => search::run(ctx, m),
+        Action::SystemDf => system::df(ctx, m),
+        Action::Version => system::version(ctx, m),
+        Action::Info => system::info(ctx, m),
+    }
+}
+
+/// Splits `nginx:1.25` into (`nginx`, `1.25`); the tag separator is the last `:` after the
+/// last `/` (so `localhost:5000/app:v1` keeps its port).
+pub(crate) fn split_repo_tag(name: &str) -> (&str, Option<&str>) {
+    let slash = name.rfind('/').map(|i| i + 1).unwrap_or(0);
+    match name[slash..].rfind(':') {
+        Some(i) => (&name[..slash + i], Some(&name[slash + i + 1..])),
+        None => (name, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_tag_split() {
+        assert_eq!(split_repo_tag("nginx:1.25"), ("nginx", Some("1.25")));
+        assert_eq!(
+            split_repo_tag("localhost:5000/app"),
+            ("localhost:5000/app", None)
+        );
+        assert_eq!(
+            split_repo_tag("localhost:5000/app:v1"),
+            ("localhost:5000/app", Some("v1"))
+        );
+        assert_eq!(split_repo_tag("diamol/base"), ("diamol/base", None));
+    }
+}

@@ -1,0 +1,413 @@
+//! The table of Docker commands the front-end answers: one [`CommandSpec`] per command,
+//! with Docker 25's names, aliases, usage lines, descriptions and flags.
+
+use super::spec::{Action, Arity, CommandSpec, FlagSpec};
+
+const FORMAT_TABLE_HELP: &str = "Format output using a custom template:\n\
+'table':            Print output in table format with column headers (default)\n\
+'table TEMPLATE':   Print output in table format using the given Go template\n\
+'json':             Print in JSON format\n\
+'TEMPLATE':         Print output using the given Go template.\n\
+Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+const FORMAT_JSON_HELP: &str = "Format output using a custom template:\n\
+'json':             Print in JSON format\n\
+'TEMPLATE':         Print output using the given Go template.\n\
+Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
+
+const IMAGES_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all",
+        Some('a'),
+        "Show all images (default hides intermediate images)",
+    ),
+    FlagSpec::bool("digests", None, "Show digests"),
+    FlagSpec::list(
+        "filter",
+        Some('f'),
+        "filter",
+        "Filter output based on conditions provided",
+    ),
+    FlagSpec::string("format", None, FORMAT_TABLE_HELP),
+    FlagSpec::bool("no-trunc", None, "Don't truncate output"),
+    FlagSpec::bool("quiet", Some('q'), "Only show image IDs"),
+];
+
+const INSPECT_FLAGS: &[FlagSpec] = &[FlagSpec::string("format", Some('f'), FORMAT_JSON_HELP)];
+
+const OBJECT_INSPECT_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("format", Some('f'), FORMAT_JSON_HELP),
+    FlagSpec::bool(
+        "size",
+        Some('s'),
+        "Display total file sizes if the type is container",
+    ),
+    FlagSpec::string("type", None, "Return JSON for specified type"),
+];
+
+const HISTORY_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("format", None, FORMAT_TABLE_HELP),
+    FlagSpec::bool(
+        "human",
+        Some('H'),
+        "Print sizes and dates in human readable format",
+    )
+    .default("true"),
+    FlagSpec::bool("no-trunc", None, "Don't truncate output"),
+    FlagSpec::bool("quiet", Some('q'), "Only show image IDs"),
+];
+
+const RMI_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool("force", Some('f'), "Force removal of the image"),
+    FlagSpec::bool("no-prune", None, "Do not delete untagged parents"),
+];
+
+const PRUNE_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all",
+        Some('a'),
+        "Remove all unused images, not just dangling ones",
+    ),
+    FlagSpec::bool("force", Some('f'), "Do not prompt for confirmation"),
+];
+
+const PULL_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all-tags",
+        Some('a'),
+        "Download all tagged images in the repository",
+    ),
+    FlagSpec::bool("disable-content-trust", None, "Skip image verification").default("true"),
+    FlagSpec::string(
+        "platform",
+        None,
+        "Set platform if server is multi-platform capable",
+    ),
+    FlagSpec::bool("quiet", Some('q'), "Suppress verbose output"),
+];
+
+const SAVE_FLAGS: &[FlagSpec] = &[FlagSpec::string(
+    "output",
+    Some('o'),
+    "Write to a file, instead of STDOUT",
+)];
+
+const LOAD_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string(
+        "input",
+        Some('i'),
+        "Read from tar archive file, instead of STDIN",
+    ),
+    FlagSpec::bool("quiet", Some('q'), "Suppress the load output"),
+];
+
+const SEARCH_FLAGS: &[FlagSpec] = &[
+    FlagSpec::list(
+        "filter",
+        Some('f'),
+        "filter",
+        "Filter output based on conditions provided",
+    ),
+    FlagSpec::string("format", None, "Pretty-print search using a Go template"),
+    FlagSpec::int("limit", None, "Max number of search results"),
+    FlagSpec::bool("no-trunc", None, "Don't truncate output"),
+];
+
+const DF_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("format", None, FORMAT_TABLE_HELP),
+    FlagSpec::bool(
+        "verbose",
+        Some('v'),
+        "Show detailed information on space usage",
+    ),
+];
+
+const VERSION_FLAGS: &[FlagSpec] = &[FlagSpec::string("format", Some('f'), FORMAT_JSON_HELP)];
+
+#[allow(clippy::too_many_arguments)]
+const fn image_cmd(
+    name: &'static str,
+    aliases: &'static [&'static str],
+    shortcut: Option<&'static str>,
+    usage: &'static str,
+    short: &'static str,
+    arity: Arity,
+    flags: &'static [FlagSpec],
+    action: Action,
+) -> CommandSpec {
+    CommandSpec {
+        group: Some("image"),
+        name,
+        aliases,
+        shortcut,
+        usage,
+        short,
+        arity,
+        flags,
+        action,
+    }
+}
+
+/// Every command, in the order `--help` lists them.
+pub const COMMANDS: &[CommandSpec] = &[
+    image_cmd(
+        "history",
+        &[],
+        Some("history"),
+        "[OPTIONS] IMAGE",
+        "Show the history of an image",
+        Arity::Exact(1),
+        HISTORY_FLAGS,
+        Action::History,
+    ),
+    image_cmd(
+        "inspect",
+        &[],
+        None,
+        "[OPTIONS] IMAGE [IMAGE...]",
+        "Display detailed information on one or more images",
+        Arity::AtLeast(1),
+        INSPECT_FLAGS,
+        Action::ImageInspect,
+    ),
+    image_cmd(
+        "load",
+        &[],
+        Some("load"),
+        "[OPTIONS]",
+        "Load an image from a tar archive or STDIN",
+        Arity::None,
+        LOAD_FLAGS,
+        Action::Load,
+    ),
+    image_cmd(
+        "ls",
+        &["list"],
+        Some("images"),
+        "[OPTIONS] [REPOSITORY[:TAG]]",
+        "List images",
+        Arity::AtMost(1),
+        IMAGES_FLAGS,
+        Action::Images,
+    ),
+    image_cmd(
+        "prune",
+        &[],
+        None,
+        "[OPTIONS]",
+        "Remove unused images",
+        Arity::None,
+        PRUNE_FLAGS,
+        Action::ImagePrune,
+    ),
+    image_cmd(
+        "pull",
+        &[],
+        Some("pull"),
+        "[OPTIONS] NAME[:TAG|@DIGEST]",
+        "Download an image from a registry",
+        Arity::Exact(1),
+        PULL_FLAGS,
+        Action::Pull,
+    ),
+    image_cmd(
+        "rm",
+        &["remove"],
+        Some("rmi"),
+        "[OPTIONS] IMAGE [IMAGE...]",
+        "Remove one or more images",
+        Arity::AtLeast(1),
+        RMI_FLAGS,
+        Action::Rmi,
+    ),
+    image_cmd(
+        "save",
+        &[],
+        Some("save"),
+        "[OPTIONS] IMAGE [IMAGE...]",
+        "Save one or more images to a tar archive (streamed to STDOUT by default)",
+        Arity::AtLeast(1),
+        SAVE_FLAGS,
+        Action::Save,
+    ),
+    image_cmd(
+        "tag",
+        &[],
+        Some("tag"),
+        "SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]",
+        "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE",
+        Arity::Exact(2),
+        &[],
+        Action::Tag,
+    ),
+    CommandSpec {
+        group: None,
+        name: "inspect",
+        aliases: &[],
+        shortcut: None,
+        usage: "[OPTIONS] NAME|ID [NAME|ID...]",
+        short: "Return low-level information on Docker objects",
+        arity: Arity::AtLeast(1),
+        flags: OBJECT_INSPECT_FLAGS,
+        action: Action::ImageInspect,
+    },
+    CommandSpec {
+        group: None,
+        name: "search",
+        aliases: &[],
+        shortcut: None,
+        usage: "[OPTIONS] TERM",
+        short: "Search Docker Hub for images",
+        arity: Arity::Exact(1),
+        flags: SEARCH_FLAGS,
+        action: Action::Search,
+    },
+    CommandSpec {
+        group: None,
+        name: "version",
+        aliases: &[],
+        shortcut: None,
+        usage: "[OPTIONS]",
+        short: "Show the Docker version information",
+        arity: Arity::None,
+        flags: VERSION_FLAGS,
+        action: Action::Version,
+    },
+    CommandSpec {
+        group: Some("system"),
+        name: "df",
+        aliases: &[],
+        shortcut: None,
+        usage: "[OPTIONS]",
+        short: "Show docker disk usage",
+        arity: Arity::None,
+        flags: DF_FLAGS,
+        action: Action::SystemDf,
+    },
+    CommandSpec {
+        group: Some("system"),
+        name: "info",
+        aliases: &[],
+        shortcut: Some("info"),
+        usage: "[OPTIONS]",
+        short: "Display system-wide information",
+        arity: Arity::None,
+        flags: VERSION_FLAGS,
+        action: Action::Info,
+    },
+];
+
+/// Management groups and their descriptions.
+pub const GROUPS: &[(&str, &str)] = &[("image", "Manage images"), ("system", "Manage Docker")];
+
+/// How a command was named on the command line: decides the path in errors and help
+/// (`docker images` vs `docker image ls`), as cobra's `CommandPath` does.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved {
+    pub spec: &'static CommandSpec,
+    /// How many arguments the command name took (1 for `images`, 2 for `image ls`).
+    pub consumed: usize,
+    pub via_shortcut: bool,
+}
+
+impl Resolved {
+    pub fn path(&self) -> String {
+        if self.via_shortcut {
+            format!("docker {}", self.spec.shortcut.unwrap_or(self.spec.name))
+        } else {
+            self.spec.canonical_path()
+        }
+    }
+}
+
+/// Finds the top-level command (`images`, `search`, `info`).
+pub fn find_top_level(name: &str) -> Option<Resolved> {
+    COMMANDS.iter().find_map(|spec| {
+        if spec.group.is_none() && spec.name == name {
+            Some(Resolved {
+                spec,
+                consumed: 1,
+                via_shortcut: false,
+            })
+        } else if spec.shortcut == Some(name) {
+            Some(Resolved {
+                spec,
+                consumed: 1,
+                via_shortcut: true,
+            })
+        } else {
+            None
+        }
+    })
+}
+
+/// Finds `group sub` (`image ls`, `image list`, `system df`).
+pub fn find_in_group(group: &str, sub: &str) -> Option<Resolved> {
+    COMMANDS.iter().find_map(|spec| {
+        (spec.group == Some(group) && (spec.name == sub || spec.aliases.contains(&sub))).then_some(
+            Resolved {
+                spec,
+                consumed: 2,
+                via_shortcut: false,
+            },
+        )
+    })
+}
+
+pub fn group_description(group: &str) -> Option<&'static str> {
+    GROUPS.iter().find(|(g, _)| *g == group).map(|(_, d)| *d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_short_and_long_name_is_unique_per_command() {
+        for spec in COMMANDS {
+            let mut longs: Vec<&str> = spec.flags.iter().map(|f| f.long).collect();
+            longs.push("help");
+            let n = longs.len();
+            longs.sort();
+            longs.dedup();
+            assert_eq!(
+                longs.len(),
+                n,
+                "duplicate long flag in {}",
+                spec.canonical_path()
+            );
+            let mut shorts: Vec<char> = spec.flags.iter().filter_map(|f| f.short).collect();
+            shorts.push('h');
+            let n = shorts.len();
+            shorts.sort();
+            shorts.dedup();
+            assert_eq!(
+                shorts.len(),
+                n,
+                "duplicate short flag in {}",
+                spec.canonical_path()
+            );
+        }
+    }
+
+    #[test]
+    fn shortcuts_and_aliases_resolve() {
+        assert_eq!(find_top_level("images").unwrap().path(), "docker images");
+        assert_eq!(
+            find_in_group("image", "list").unwrap().path(),
+            "docker image ls"
+        );
+        assert_eq!(
+            find_in_group("image", "remove").unwrap().path(),
+            "docker image rm"
+        );
+        assert_eq!(find_top_level("rmi").unwrap().spec.action, Action::Rmi);
+        assert_eq!(find_top_level("info").unwrap().path(), "docker info");
+        assert_eq!(
+            find_in_group("system", "info").unwrap().path(),
+            "docker system info"
+        );
+        assert!(find_top_level("prune").is_none());
+        assert!(find_top_level("ls").is_none());
+    }
+}
