@@ -207,6 +207,14 @@ mod images {
         };
         assert_eq!(os, format!("linux/{arch} [\"alpine:3.19\"]\n"));
         insta::assert_snapshot!("history_alpine", mask(&lab.ok(&["history", "alpine:3.19"])));
+        // The whole inspect document, with the state root, sizes and architecture redacted.
+        let root = lab.paths.root().display().to_string();
+        let size = regex::Regex::new(r#""Size": \d+"#).unwrap();
+        let arch = regex::Regex::new(r#""Architecture": "[a-z0-9]+""#).unwrap();
+        let json = mask(&json).replace(&root, "[root]");
+        let json = size.replace_all(&json, r#""Size": "[size]""#);
+        let json = arch.replace_all(&json, r#""Architecture": "[arch]""#);
+        insta::assert_snapshot!("inspect_alpine", json);
         let both = lab.docker(&["image", "inspect", "alpine:3.19", "nosuch"]);
         assert_eq!(both.code, 1);
         assert_eq!(
