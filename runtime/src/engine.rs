@@ -25,8 +25,8 @@ use crate::{Paths, Result};
 /// The engine, opened on a state directory.
 #[derive(Debug)]
 pub struct Engine {
-    paths: Paths,
-    users: Arc<dyn ImageUsers>,
+    pub(crate) paths: Paths,
+    pub(crate) users: Arc<dyn ImageUsers>,
 }
 
 /// The note added to every pull: where the image really came from.

@@ -5,6 +5,7 @@
 //! implementation detail the app never reaches into.
 
 pub mod catalogue;
+pub mod container;
 mod engine;
 mod error;
 pub mod fsutil;
