@@ -16,17 +16,32 @@ fn main() {
 
     if let Some(prebuilt) = env::var_os("DOCKERLINGS_TOOLBOX") {
         std::fs::copy(&prebuilt, &dest).expect("copy DOCKERLINGS_TOOLBOX");
-        println!("cargo:rustc-env=DOCKERLINGS_TOOLBOX_PATH={}", dest.display());
+        println!(
+            "cargo:rustc-env=DOCKERLINGS_TOOLBOX_PATH={}",
+            dest.display()
+        );
         return;
     }
 
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let toolbox_dir = manifest_dir.join("toolbox");
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
-    println!("cargo:rerun-if-changed={}", toolbox_dir.join("src").display());
-    println!("cargo:rerun-if-changed={}", toolbox_dir.join("assets").display());
-    println!("cargo:rerun-if-changed={}", toolbox_dir.join("Cargo.toml").display());
-    println!("cargo:rerun-if-changed={}", workspace.join("Cargo.lock").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        toolbox_dir.join("src").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        toolbox_dir.join("assets").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        toolbox_dir.join("Cargo.toml").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        workspace.join("Cargo.lock").display()
+    );
 
     let target = env::var("TARGET").unwrap();
     let target_dir = target_root(&out_dir).join("toolbox");
@@ -34,7 +49,14 @@ fn main() {
 
     let mut cmd = Command::new(cargo);
     cmd.current_dir(&workspace)
-        .args(["build", "--profile", "toolbox", "-p", "dockerlings-toolbox", "--target"])
+        .args([
+            "build",
+            "--profile",
+            "toolbox",
+            "-p",
+            "dockerlings-toolbox",
+            "--target",
+        ])
         .arg(&target)
         .arg("--target-dir")
         .arg(&target_dir)
@@ -52,9 +74,15 @@ fn main() {
     let status = cmd.status().expect("run cargo to build the toolbox");
     assert!(status.success(), "building the static toolbox failed");
 
-    let built = target_dir.join(&target).join("toolbox").join("dockerlings-toolbox");
+    let built = target_dir
+        .join(&target)
+        .join("toolbox")
+        .join("dockerlings-toolbox");
     std::fs::copy(&built, &dest).expect("copy the built toolbox");
-    println!("cargo:rustc-env=DOCKERLINGS_TOOLBOX_PATH={}", dest.display());
+    println!(
+        "cargo:rustc-env=DOCKERLINGS_TOOLBOX_PATH={}",
+        dest.display()
+    );
 }
 
 /// The `target/` directory of the outer build: the first ancestor of OUT_DIR holding

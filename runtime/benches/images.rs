@@ -30,13 +30,18 @@ fn main() {
     let scratch = tempfile::tempdir().expect("temp dir");
     println!("dockerlings image benchmarks ({ROUNDS} rounds each, median)\n");
 
-    println!("{:<28} {:>10} {:>12} {:>12} {:>8}", "pull (fresh store)", "size", "pull ms", "cp -a ms", "ratio");
+    println!(
+        "{:<28} {:>10} {:>12} {:>12} {:>8}",
+        "pull (fresh store)", "size", "pull ms", "cp -a ms", "ratio"
+    );
     for image in IMAGES {
         let size = image_size(image);
         let mut pulls = Vec::new();
         let mut copies = Vec::new();
         for round in 0..ROUNDS {
-            let root = scratch.path().join(format!("pull-{}-{round}", image.replace(['/', ':'], "_")));
+            let root = scratch
+                .path()
+                .join(format!("pull-{}-{round}", image.replace(['/', ':'], "_")));
             let engine = Engine::open(Paths::new(root.join("root"), root.join("run"))).unwrap();
             let start = Instant::now();
             engine.pull(image, &mut |_| {}).expect("pull");
@@ -44,7 +49,10 @@ fn main() {
             // Peer: copy the store the pull produced (same bytes on the same disk).
             let copy = root.join("copy");
             let start = Instant::now();
-            run(Command::new("cp").arg("-a").arg(root.join("root")).arg(&copy));
+            run(Command::new("cp")
+                .arg("-a")
+                .arg(root.join("root"))
+                .arg(&copy));
             copies.push(start.elapsed());
             std::fs::remove_dir_all(&root).ok();
         }
@@ -60,10 +68,15 @@ fn main() {
     }
 
     println!();
-    println!("{:<28} {:>10} {:>12} {:>12} {:>8}", "save / load", "bytes", "MB/s", "tar MB/s", "ratio");
+    println!(
+        "{:<28} {:>10} {:>12} {:>12} {:>8}",
+        "save / load", "bytes", "MB/s", "tar MB/s", "ratio"
+    );
     let root = scratch.path().join("saveload");
     let engine = Engine::open(Paths::new(root.join("root"), root.join("run"))).unwrap();
-    let names: Vec<String> = ["nginx:1.25", "ubuntu:22.04", "alpine:3.19"].map(String::from).to_vec();
+    let names: Vec<String> = ["nginx:1.25", "ubuntu:22.04", "alpine:3.19"]
+        .map(String::from)
+        .to_vec();
     for name in &names {
         engine.pull(name, &mut |_| {}).unwrap();
     }
@@ -82,12 +95,23 @@ fn main() {
     let mut tars = Vec::new();
     for _ in 0..ROUNDS {
         let start = Instant::now();
-        run(Command::new("tar").arg("-cf").arg(&peer_archive).arg("-C").arg(root.join("root")).arg("image"));
+        run(Command::new("tar")
+            .arg("-cf")
+            .arg(&peer_archive)
+            .arg("-C")
+            .arg(root.join("root"))
+            .arg("image"));
         run(Command::new("sync").arg("-f").arg(&peer_archive));
         tars.push(start.elapsed());
     }
     let peer_bytes = std::fs::metadata(&peer_archive).unwrap().len();
-    report("save (3 images)", bytes, median(&mut saves), peer_bytes, median(&mut tars));
+    report(
+        "save (3 images)",
+        bytes,
+        median(&mut saves),
+        peer_bytes,
+        median(&mut tars),
+    );
 
     let mut loads = Vec::new();
     for round in 0..ROUNDS {
@@ -104,23 +128,39 @@ fn main() {
         let dest = root.join(format!("untar-{round}"));
         std::fs::create_dir_all(&dest).unwrap();
         let start = Instant::now();
-        run(Command::new("tar").arg("-xf").arg(&peer_archive).arg("-C").arg(&dest));
+        run(Command::new("tar")
+            .arg("-xf")
+            .arg(&peer_archive)
+            .arg("-C")
+            .arg(&dest));
         untars.push(start.elapsed());
         std::fs::remove_dir_all(&dest).ok();
     }
-    report("load (3 images)", bytes, median(&mut loads), peer_bytes, median(&mut untars));
+    report(
+        "load (3 images)",
+        bytes,
+        median(&mut loads),
+        peer_bytes,
+        median(&mut untars),
+    );
 }
 
 fn image_size(image: &str) -> u64 {
     let reference = dockerlings_runtime::Reference::parse(image).unwrap();
-    let built = catalogue::build(&reference).unwrap().expect("a catalogue image");
+    let built = catalogue::build(&reference)
+        .unwrap()
+        .expect("a catalogue image");
     built.layers.iter().map(|l| l.len() as u64).sum()
 }
 
 fn report(what: &str, bytes: u64, ours: Duration, peer_bytes: u64, peer: Duration) {
     let ours_mbs = bytes as f64 / 1e6 / ours.as_secs_f64();
     let peer_mbs = peer_bytes as f64 / 1e6 / peer.as_secs_f64();
-    println!("{what:<28} {:>10} {ours_mbs:>12.1} {peer_mbs:>12.1} {:>8.2}", human(bytes), ours_mbs / peer_mbs);
+    println!(
+        "{what:<28} {:>10} {ours_mbs:>12.1} {peer_mbs:>12.1} {:>8.2}",
+        human(bytes),
+        ours_mbs / peer_mbs
+    );
 }
 
 fn run(cmd: &mut Command) {
@@ -140,4 +180,3 @@ fn ms(d: Duration) -> f64 {
 fn human(bytes: u64) -> String {
     format!("{:.2}MB", bytes as f64 / 1e6)
 }
-

@@ -5,7 +5,10 @@ use super::support::dockerlings;
 #[test]
 fn dev_check_passes_on_the_shipped_content() {
     let state = tempfile::tempdir().unwrap();
-    let output = dockerlings(state.path()).args(["dev", "check"]).output().unwrap();
+    let output = dockerlings(state.path())
+        .args(["dev", "check"])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("ok   catalogue"), "{stdout}");

@@ -9,12 +9,22 @@ fn greets_in_english_and_korean() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success());
     assert!(stdout.contains("learn Docker by doing"), "{stdout}");
-    assert!(stdout.contains("nginx") && stdout.contains("diamol/base"), "{stdout}");
+    assert!(
+        stdout.contains("nginx") && stdout.contains("diamol/base"),
+        "{stdout}"
+    );
 
-    let output = dockerlings(state.path()).env("LANG", "ko_KR.UTF-8").output().unwrap();
+    let output = dockerlings(state.path())
+        .env("LANG", "ko_KR.UTF-8")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("직접 해 보며 배우는 Docker"), "{stdout}");
-    let output = dockerlings(state.path()).args(["--lang", "en"]).env("LANG", "ko_KR.UTF-8").output().unwrap();
+    let output = dockerlings(state.path())
+        .args(["--lang", "en"])
+        .env("LANG", "ko_KR.UTF-8")
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("learn Docker by doing"));
 }
 

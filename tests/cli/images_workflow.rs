@@ -7,7 +7,11 @@ use super::support::{have_root, shell};
 fn ok(output: &Output) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
     stdout
 }
 
@@ -28,20 +32,38 @@ fn pull_then_images_shows_a_12_hex_id_and_the_digest_is_the_same_in_a_fresh_stor
         return;
     }
     let first = tempfile::tempdir().unwrap();
-    let out = ok(&shell(first.path(), "docker pull nginx:1.25 && docker images"));
-    assert!(out.contains("Status: Downloaded newer image for nginx:1.25"), "{out}");
+    let out = ok(&shell(
+        first.path(),
+        "docker pull nginx:1.25 && docker images",
+    ));
+    assert!(
+        out.contains("Status: Downloaded newer image for nginx:1.25"),
+        "{out}"
+    );
     let id = image_id(&out, "nginx", "1.25");
     assert_eq!(id.len(), 12, "{id}");
     assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{id}");
 
     let digest_of = |dir: &std::path::Path| {
-        let out = ok(&shell(dir, "docker pull -q nginx:1.25 >/dev/null && docker images --digests --no-trunc nginx"));
-        out.lines().nth(1).expect("a row").split_whitespace().nth(2).unwrap().to_string()
+        let out = ok(&shell(
+            dir,
+            "docker pull -q nginx:1.25 >/dev/null && docker images --digests --no-trunc nginx",
+        ));
+        out.lines()
+            .nth(1)
+            .expect("a row")
+            .split_whitespace()
+            .nth(2)
+            .unwrap()
+            .to_string()
     };
     let second = tempfile::tempdir().unwrap();
     let (a, b) = (digest_of(first.path()), digest_of(second.path()));
     assert!(a.starts_with("sha256:") && a.len() == 71, "{a}");
-    assert_eq!(a, b, "the same build must give the same digest in every fresh store");
+    assert_eq!(
+        a, b,
+        "the same build must give the same digest in every fresh store"
+    );
 }
 
 #[test]
@@ -50,7 +72,10 @@ fn save_gzip_rmi_load_restores_the_same_image() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let before = ok(&shell(dir.path(), "docker pull alpine:3.19 >/dev/null && docker images"));
+    let before = ok(&shell(
+        dir.path(),
+        "docker pull alpine:3.19 >/dev/null && docker images",
+    ));
     let id = image_id(&before, "alpine", "3.19");
 
     let out = ok(&shell(
@@ -60,7 +85,10 @@ fn save_gzip_rmi_load_restores_the_same_image() {
     assert!(out.contains("Untagged: alpine:3.19"), "{out}");
     assert!(!out.contains("alpine "), "alpine must be gone:\n{out}");
 
-    let out = ok(&shell(dir.path(), "gunzip -c a.tgz | docker load && docker images"));
+    let out = ok(&shell(
+        dir.path(),
+        "gunzip -c a.tgz | docker load && docker images",
+    ));
     assert!(out.contains("Loaded image: alpine:3.19"), "{out}");
     assert_eq!(image_id(&out, "alpine", "3.19"), id);
 }
@@ -75,16 +103,29 @@ fn bad_input_gets_dockers_messages() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("Error response from daemon: pull access denied for nosuch, repository does not exist"),
+        stderr.contains(
+            "Error response from daemon: pull access denied for nosuch, repository does not exist"
+        ),
         "{stderr}"
     );
 
     let output = shell(dir.path(), "docker pull 'Nginx'");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("invalid reference format: repository name (library/Nginx) must be lowercase"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "invalid reference format: repository name (library/Nginx) must be lowercase"
+        ),
+        "{stderr}"
+    );
 
-    let output = shell(dir.path(), "printf 'not an archive' | docker load; echo rc=$?; docker images -q | wc -l");
+    let output = shell(
+        dir.path(),
+        "printf 'not an archive' | docker load; echo rc=$?; docker images -q | wc -l",
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("rc=1"), "{stdout}");
-    assert!(stdout.trim_end().ends_with('0'), "the store must stay empty:\n{stdout}");
+    assert!(
+        stdout.trim_end().ends_with('0'),
+        "the store must stay empty:\n{stdout}"
+    );
 }

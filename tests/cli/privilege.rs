@@ -21,7 +21,10 @@ fn as_nobody(lang: &str) -> std::process::Output {
     }
     setpriv.env("LANG", lang).stdin(std::process::Stdio::null());
     let output = setpriv.output().expect("run setpriv");
-    assert!(state.path().join("root").read_dir().is_err(), "the engine must not start");
+    assert!(
+        state.path().join("root").read_dir().is_err(),
+        "the engine must not start"
+    );
     output
 }
 

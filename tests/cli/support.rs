@@ -23,7 +23,10 @@ pub fn have_root(test: &str) -> bool {
     if nix::unistd::geteuid().is_root() {
         return true;
     }
-    assert!(std::env::var_os("CI").is_none(), "{test}: needs root, and CI must run it as root");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: needs root, and CI must run it as root"
+    );
     eprintln!("skipping {test}: needs root");
     false
 }
@@ -41,7 +44,9 @@ pub fn shell(dir: &std::path::Path, script: &str) -> std::process::Output {
             cmd
         })
         .arg("-c")
-        .arg(format!("docker() {{ '{program}' docker \"$@\"; }}\n{script}"))
+        .arg(format!(
+            "docker() {{ '{program}' docker \"$@\"; }}\n{script}"
+        ))
         .current_dir(dir)
         .stdin(std::process::Stdio::null())
         .output()

@@ -125,10 +125,17 @@ fn builtin_image_survives_save_rmi_load_with_the_same_id() {
     pull(&t, "busybox").0.unwrap();
     let id = t.engine.image_inspect("busybox").unwrap()["Id"].clone();
     let mut archive = Vec::new();
-    t.engine.image_save(&["busybox".to_string()], &mut archive).unwrap();
+    t.engine
+        .image_save(&["busybox".to_string()], &mut archive)
+        .unwrap();
     t.engine.image_remove("busybox", false).unwrap();
     assert!(t.engine.images().unwrap().is_empty());
     let loaded = t.engine.image_load(&mut &archive[..]).unwrap();
-    assert_eq!(loaded, vec![dockerlings_runtime::image::view::LoadedItem::Tag("busybox:latest".into())]);
+    assert_eq!(
+        loaded,
+        vec![dockerlings_runtime::image::view::LoadedItem::Tag(
+            "busybox:latest".into()
+        )]
+    );
     assert_eq!(t.engine.image_inspect("busybox:latest").unwrap()["Id"], id);
 }
