@@ -9,7 +9,11 @@ use crate::i18n::{tr, Lang};
 use crate::privilege::{self, Privilege};
 
 #[derive(Debug, Parser)]
-#[command(name = "dockerlings", version, about = "Learn Docker by doing, on a real embedded container runtime")]
+#[command(
+    name = "dockerlings",
+    version,
+    about = "Learn Docker by doing, on a real embedded container runtime"
+)]
 pub struct Cli {
     /// Language of everything dockerlings itself says (default: from LANG/LC_ALL)
     #[arg(long, global = true, value_enum)]
@@ -70,9 +74,9 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
             }
             Ok(docker_stdio(&args))
         }
-        Some(Command::Dev { command: DevCommand::Check }) => {
-            crate::dev::check::run(&mut std::io::stdout().lock())
-        }
+        Some(Command::Dev {
+            command: DevCommand::Check,
+        }) => crate::dev::check::run(&mut std::io::stdout().lock()),
     }
 }
 

@@ -9,9 +9,15 @@ pub fn print(lang: Lang, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", tr(lang, "greet.title", &[("version", version)]))?;
     writeln!(out)?;
     writeln!(out, "{}", tr(lang, "greet.body", &[]))?;
-    let names: Vec<String> =
-        dockerlings_runtime::catalogue::search("").into_iter().map(|r| r.name).collect();
-    writeln!(out, "{}", tr(lang, "greet.images", &[("images", &names.join(", "))]))?;
+    let names: Vec<String> = dockerlings_runtime::catalogue::search("")
+        .into_iter()
+        .map(|r| r.name)
+        .collect();
+    writeln!(
+        out,
+        "{}",
+        tr(lang, "greet.images", &[("images", &names.join(", "))])
+    )?;
     writeln!(out)?;
     writeln!(out, "{}", tr(lang, "greet.try", &[]))?;
     for example in [

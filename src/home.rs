@@ -8,12 +8,18 @@ pub const HOME_VAR: &str = "DOCKERLINGS_HOME";
 
 /// `DOCKERLINGS_HOME`, else `$XDG_DATA_HOME/dockerlings`, else `~/.local/share/dockerlings`.
 pub fn data_dir() -> PathBuf {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(dir) = var(HOME_VAR) {
         return dir;
     }
     if let Some(xdg) = var("XDG_DATA_HOME") {
         return xdg.join("dockerlings");
     }
-    var("HOME").unwrap_or_else(|| PathBuf::from("/root")).join(".local/share/dockerlings")
+    var("HOME")
+        .unwrap_or_else(|| PathBuf::from("/root"))
+        .join(".local/share/dockerlings")
 }

@@ -63,7 +63,11 @@ pub fn require_root(lang: Lang, use_sudo: bool) -> Result<Privilege> {
     };
     let command = sudo_command(sudo)?;
     let shown = format!("sudo {}", display_args(&command));
-    writeln!(stderr, "{}", tr(lang, "sudo.rerunning", &[("command", &shown)]))?;
+    writeln!(
+        stderr,
+        "{}",
+        tr(lang, "sudo.rerunning", &[("command", &shown)])
+    )?;
     drop(stderr);
     let error = Command::new(command.program).args(&command.args).exec();
     Err(error).context("run sudo")
@@ -78,7 +82,10 @@ fn ask(lang: Lang) -> Result<bool> {
 
 /// Empty (the default), y/yes, and Korean 예/네/응/ㅇ mean yes.
 fn is_yes(answer: &str) -> bool {
-    matches!(answer.trim().to_lowercase().as_str(), "" | "y" | "yes" | "예" | "네" | "응" | "ㅇ")
+    matches!(
+        answer.trim().to_lowercase().as_str(),
+        "" | "y" | "yes" | "예" | "네" | "응" | "ㅇ"
+    )
 }
 
 /// `sudo -- env DOCKERLINGS_HOME=… DOCKERLINGS_ELEVATED=1 LANG=… <this program> <args…>`,
@@ -104,16 +111,26 @@ fn sudo_command(sudo: std::path::PathBuf) -> Result<SudoCommand> {
     }
     args.push(exe.into_os_string());
     args.extend(std::env::args_os().skip(1).filter(|a| a != "--sudo"));
-    Ok(SudoCommand { program: sudo, args })
+    Ok(SudoCommand {
+        program: sudo,
+        args,
+    })
 }
 
 fn display_args(command: &SudoCommand) -> String {
-    command.args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+    command
+        .args
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn find_in_path(name: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 #[cfg(test)]

@@ -24,7 +24,11 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<i32> {
         match built {
             Ok(Some(image)) => {
                 let size: usize = image.layers.iter().map(Vec::len).sum();
-                writeln!(out, "ok   image {name}: {} layers, {size} bytes", image.layers.len())?;
+                writeln!(
+                    out,
+                    "ok   image {name}: {} layers, {size} bytes",
+                    image.layers.len()
+                )?;
             }
             Ok(None) => {
                 failures += 1;

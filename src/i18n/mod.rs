@@ -62,13 +62,19 @@ impl Messages {
     }
 
     fn parse(text: &str) -> Result<Self, toml::de::Error> {
-        Ok(Self { entries: toml::from_str(text)? })
+        Ok(Self {
+            entries: toml::from_str(text)?,
+        })
     }
 
     /// The message `key` with `{name}` placeholders replaced. A missing key shows as the key
     /// itself so a gap is visible rather than silent.
     pub fn format(&self, key: &str, args: &[(&str, &str)]) -> String {
-        let mut text = self.entries.get(key).cloned().unwrap_or_else(|| key.to_string());
+        let mut text = self
+            .entries
+            .get(key)
+            .cloned()
+            .unwrap_or_else(|| key.to_string());
         for (name, value) in args {
             text = text.replace(&format!("{{{name}}}"), value);
         }
@@ -94,7 +100,11 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        let text = tr(Lang::En, "sudo.rerunning", &[("command", "sudo dockerlings")]);
+        let text = tr(
+            Lang::En,
+            "sudo.rerunning",
+            &[("command", "sudo dockerlings")],
+        );
         assert!(text.contains("sudo dockerlings"), "{text}");
         assert!(!text.contains('{'), "{text}");
     }
@@ -102,10 +112,20 @@ mod tests {
     #[test]
     fn korean_locales_choose_korean() {
         let env = |vars: &'static [(&'static str, &'static str)]| {
-            move |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
         };
-        assert_eq!(Lang::from_locale_vars(env(&[("LANG", "ko_KR.UTF-8")])), Lang::Ko);
-        assert_eq!(Lang::from_locale_vars(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "ko_KR.UTF-8")])),
+            Lang::Ko
+        );
+        assert_eq!(
+            Lang::from_locale_vars(env(&[("LANG", "en_US.UTF-8")])),
+            Lang::En
+        );
         assert_eq!(
             Lang::from_locale_vars(env(&[("LC_ALL", "C"), ("LANG", "ko_KR.UTF-8")])),
             Lang::En
