@@ -15,6 +15,7 @@ fn main() {
     let dest = out_dir.join("toolbox");
 
     if let Some(prebuilt) = env::var_os("DOCKERLINGS_TOOLBOX") {
+        println!("cargo:rerun-if-changed={}", Path::new(&prebuilt).display());
         std::fs::copy(&prebuilt, &dest).expect("copy DOCKERLINGS_TOOLBOX");
         println!(
             "cargo:rustc-env=DOCKERLINGS_TOOLBOX_PATH={}",
