@@ -17,7 +17,10 @@ impl Paths {
     pub const DEFAULT_RUN: &'static str = "/run/dockerlings";
 
     pub fn new(root: impl Into<PathBuf>, run: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), run: run.into() }
+        Self {
+            root: root.into(),
+            run: run.into(),
+        }
     }
 
     /// The paths from `DOCKERLINGS_ROOT` / `DOCKERLINGS_RUN`, or the defaults.

@@ -84,7 +84,12 @@ impl Reference {
         if !path_is_valid(&path) {
             return Err(ReferenceError::InvalidFormat);
         }
-        Ok(Self { registry, path, tag, digest })
+        Ok(Self {
+            registry,
+            path,
+            tag,
+            digest,
+        })
     }
 
     /// The same reference with `latest` filled in when neither tag nor digest was given.
@@ -97,7 +102,11 @@ impl Reference {
 
     /// The same repository with another tag (and no digest).
     pub fn with_tag(&self, tag: &str) -> Self {
-        Self { tag: Some(tag.to_string()), digest: None, ..self.clone() }
+        Self {
+            tag: Some(tag.to_string()),
+            digest: None,
+            ..self.clone()
+        }
     }
 
     pub fn registry(&self) -> &str {
@@ -125,7 +134,10 @@ impl Reference {
     /// The repository as Docker shows it: `nginx`, `diamol/base`, `gcr.io/x/y`.
     pub fn familiar_name(&self) -> String {
         if self.registry == DEFAULT_REGISTRY {
-            self.path.strip_prefix(OFFICIAL_PREFIX).unwrap_or(&self.path).to_string()
+            self.path
+                .strip_prefix(OFFICIAL_PREFIX)
+                .unwrap_or(&self.path)
+                .to_string()
         } else {
             self.full_name()
         }
@@ -180,7 +192,11 @@ fn split_registry(name: &str) -> (String, &str) {
         Some((first, rest))
             if first.contains('.') || first.contains(':') || first == "localhost" =>
         {
-            let registry = if first == "index.docker.io" { DEFAULT_REGISTRY } else { first };
+            let registry = if first == "index.docker.io" {
+                DEFAULT_REGISTRY
+            } else {
+                first
+            };
             (registry.to_string(), rest)
         }
         _ => (DEFAULT_REGISTRY.to_string(), name),
@@ -200,7 +216,9 @@ fn registry_is_valid(registry: &str) -> bool {
     !host.is_empty()
         && host.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 && !label.starts_with('-')
                 && !label.ends_with('-')
         })
@@ -244,13 +262,18 @@ fn is_valid_tag(tag: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 128
         && (bytes[0].is_ascii_alphanumeric() || bytes[0] == b'_')
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 fn is_valid_digest(digest: &str) -> bool {
     match digest.split_once(':') {
         Some(("sha256", hex)) => {
-            hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         }
         _ => false,
     }
@@ -287,16 +310,31 @@ mod tests {
         let r = Reference::parse(&format!("alpine:3.19@{d}")).unwrap();
         assert_eq!(r.tag(), Some("3.19"));
         assert_eq!(r.digest(), Some(d.as_str()));
-        assert_eq!(Reference::parse(&format!("alpine@{d}")).unwrap().with_default_tag().tag(), None);
+        assert_eq!(
+            Reference::parse(&format!("alpine@{d}"))
+                .unwrap()
+                .with_default_tag()
+                .tag(),
+            None
+        );
     }
 
     #[test]
     fn docker_rejects_these() {
-        assert_eq!(Reference::parse("nginx:"), Err(ReferenceError::InvalidFormat));
+        assert_eq!(
+            Reference::parse("nginx:"),
+            Err(ReferenceError::InvalidFormat)
+        );
         assert_eq!(Reference::parse(":tag"), Err(ReferenceError::InvalidFormat));
         assert_eq!(Reference::parse("a b"), Err(ReferenceError::InvalidFormat));
-        assert_eq!(Reference::parse("nginx@sha256:xyz"), Err(ReferenceError::InvalidFormat));
-        assert_eq!(Reference::parse("-nginx"), Err(ReferenceError::InvalidFormat));
+        assert_eq!(
+            Reference::parse("nginx@sha256:xyz"),
+            Err(ReferenceError::InvalidFormat)
+        );
+        assert_eq!(
+            Reference::parse("-nginx"),
+            Err(ReferenceError::InvalidFormat)
+        );
         assert_eq!(
             Reference::parse("Nginx").unwrap_err().to_string(),
             "invalid reference format: repository name (library/Nginx) must be lowercase"
