@@ -22,6 +22,7 @@ const ELEVATED_VAR: &str = "DOCKERLINGS_ELEVATED";
 const KEPT_VARS: &[&str] = &[
     "DOCKERLINGS_ROOT",
     "DOCKERLINGS_RUN",
+    "DOCKERLINGS_OFFLINE",
     "LANG",
     "LC_ALL",
     "LC_MESSAGES",

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod digest;
 pub mod inspect;
 pub mod reference;
+pub mod registry;
 pub mod remove;
 pub mod staging;
 pub mod store;

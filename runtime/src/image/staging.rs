@@ -11,11 +11,11 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read};
 use std::path::PathBuf;
 
-use oci_spec::image::{Descriptor, ImageConfiguration, ImageManifestBuilder, MediaType};
+use oci_spec::image::ImageConfiguration;
 
 use super::digest::{sha256_digest, HashingWriter};
 use super::reference::Reference;
-use super::store::{oci_digest, ImageStore, IndexEntry};
+use super::store::{local_manifest, ImageStore, IndexEntry};
 use super::unpack;
 use super::ImageError;
 use crate::fsutil::{self, FileLock};
@@ -42,6 +42,12 @@ pub struct PreparedImage {
     pub diff_ids: Vec<String>,
     /// Names to point at the image.
     pub names: Vec<Reference>,
+    /// Further staged blobs the image needs: the platform manifest under a pulled index.
+    pub extra_blobs: Vec<String>,
+    /// The manifest is a registry's (pulled): it names the image from now on, replacing a
+    /// locally generated manifest of the same image. A local manifest instead yields to a
+    /// manifest the store already has for the same image ID, so one image has one manifest.
+    pub from_registry: bool,
 }
 
 /// What a commit did for one image.
@@ -133,6 +139,84 @@ impl<'s> Staging<'s> {
         Ok(bytes)
     }
 
+    /// A fresh path inside the staging area for a download in progress (nothing is recorded
+    /// about it; whatever is written there is removed with the staging area).
+    pub fn scratch_path(&mut self, what: &str) -> PathBuf {
+        self.next_path(what)
+    }
+
+    /// Streams an uncompressed layer tar from `input` into a staged blob and, in the same
+    /// pass, unpacks it into a staged layer directory. Returns the layer's diff ID (the
+    /// sha256 of the tar) and the tar's size. Bytes after the tar's end are hashed too.
+    pub fn add_layer_from(&mut self, input: &mut dyn Read) -> Result<(String, u64), ImageError> {
+        let blob_path = self.next_path("blob");
+        let dir = self.next_path("layer");
+        fs::create_dir(&dir).map_err(|e| ImageError::io("stage layer", e))?;
+        let file = File::create(&blob_path).map_err(|e| ImageError::io("stage blob", e))?;
+        let mut tee = TeeReader {
+            input,
+            copy: HashingWriter::new(io::BufWriter::new(file)),
+        };
+        let stats = unpack::unpack_layer(&mut tee, &dir, unpack::privileged())?;
+        io::copy(&mut tee, &mut io::sink()).map_err(read_error)?;
+        let (diff_id, size, buffered) = tee.copy.finish();
+        buffered
+            .into_inner()
+            .map_err(|e| ImageError::io("stage blob", e.into_error()))?;
+        if self.blobs.contains_key(&diff_id) {
+            let _ = fs::remove_file(&blob_path);
+        } else {
+            self.blobs.insert(diff_id.clone(), (blob_path, size));
+        }
+        if self.layers.contains_key(&diff_id) || self.store.has_layer(&diff_id) {
+            let _ = fsutil::remove_tree(&dir);
+        } else {
+            self.layers.insert(diff_id.clone(), (dir, stats.size));
+        }
+        Ok((diff_id, size))
+    }
+
+    /// Stages an image pulled from a registry: `top` is the document the reference resolved
+    /// to (a manifest, or an index whose chosen manifest is `platform_manifest`), kept byte
+    /// for byte so its digest stays the registry's. The config and every layer must already
+    /// be staged (layers through [`Self::add_layer_from`]) or in the store.
+    pub fn prepare_pulled(
+        &mut self,
+        top: &[u8],
+        platform_manifest: Option<&[u8]>,
+        config_digest: &str,
+        names: Vec<Reference>,
+    ) -> Result<PreparedImage, ImageError> {
+        let config_bytes = self.read_blob(config_digest)?;
+        let config = ImageConfiguration::from_reader(&config_bytes[..]).map_err(|e| {
+            ImageError::InvalidArchive(format!("image config {config_digest}: {e}"))
+        })?;
+        let diff_ids = config.rootfs().diff_ids().clone();
+        for diff_id in &diff_ids {
+            let blob = self.blobs.contains_key(diff_id) || self.store.blob_path(diff_id).is_file();
+            let layer = self.layers.contains_key(diff_id) || self.store.has_layer(diff_id);
+            if !blob || !layer {
+                return Err(ImageError::InvalidArchive(format!(
+                    "missing layer {diff_id}"
+                )));
+            }
+        }
+        let manifest_digest = self.add_blob(top)?;
+        let mut extra_blobs = Vec::new();
+        if let Some(bytes) = platform_manifest {
+            extra_blobs.push(self.add_blob(bytes)?);
+        }
+        Ok(PreparedImage {
+            id: config_digest.to_string(),
+            manifest_digest,
+            manifest_size: top.len() as u64,
+            diff_ids,
+            names,
+            extra_blobs,
+            from_registry: true,
+        })
+    }
+
     /// Stages the image described by `config` (already staged) over the staged layer
     /// blobs `layer_digests`, which must be the uncompressed layers the config lists.
     /// Builds the OCI manifest, unpacks layers the store does not have yet.
@@ -166,26 +250,10 @@ impl<'s> Staging<'s> {
                 .get(digest)
                 .map(|(_, s)| *s)
                 .ok_or_else(|| ImageError::InvalidArchive(format!("missing layer {digest}")))?;
-            layers.push(Descriptor::new(
-                MediaType::ImageLayer,
-                size,
-                oci_digest(digest),
-            ));
+            layers.push((digest.clone(), size));
             self.unpack(diff_id)?;
         }
-        let manifest = ImageManifestBuilder::default()
-            .schema_version(2u32)
-            .media_type(MediaType::ImageManifest)
-            .config(Descriptor::new(
-                MediaType::ImageConfig,
-                config_bytes.len() as u64,
-                oci_digest(config_digest),
-            ))
-            .layers(layers)
-            .build()
-            .map_err(|e| ImageError::InvalidArchive(format!("manifest: {e}")))?;
-        let manifest_bytes =
-            serde_json::to_vec(&manifest).map_err(|e| ImageError::InvalidArchive(e.to_string()))?;
+        let manifest_bytes = local_manifest(config_digest, config_bytes.len() as u64, &layers)?;
         let manifest_digest = self.add_blob(&manifest_bytes)?;
         Ok(PreparedImage {
             id: config_digest.to_string(),
@@ -193,6 +261,8 @@ impl<'s> Staging<'s> {
             manifest_size: manifest_bytes.len() as u64,
             diff_ids,
             names,
+            extra_blobs: Vec::new(),
+            from_registry: false,
         })
     }
 
@@ -221,13 +291,16 @@ impl<'s> Staging<'s> {
         // Everything written so far must be durable before the index can point at it.
         sync_filesystem(&self.dir)?;
         let _lock = self.store.lock_exclusive()?;
-        let before = self.store.read_index()?;
+        let current = self.store.read_snapshot()?;
+        let before = current.entries.clone();
+        let (images, repoint) = one_manifest_per_image(&current, &before, images);
+        let images = &images[..];
         let mut outcomes = Vec::new();
         let mut needed: BTreeSet<&str> = BTreeSet::new();
         for image in images {
             needed.insert(&image.id);
             needed.insert(&image.manifest_digest);
-            for d in &image.diff_ids {
+            for d in image.diff_ids.iter().chain(&image.extra_blobs) {
                 needed.insert(d);
             }
         }
@@ -254,6 +327,12 @@ impl<'s> Staging<'s> {
         fsutil::sync_dir(&self.store.layers_dir()).map_err(|e| ImageError::io("sync layers", e))?;
 
         let mut after = before.clone();
+        for (old, new, size) in &repoint {
+            for entry in after.iter_mut().filter(|e| &e.manifest_digest == old) {
+                entry.manifest_digest = new.clone();
+                entry.manifest_size = *size;
+            }
+        }
         for image in images {
             let existed = before
                 .iter()
@@ -305,7 +384,8 @@ impl<'s> Staging<'s> {
                     .collect(),
             });
         }
-        ImageStore::keep_dangling(&before, &mut after, &BTreeSet::new());
+        let replaced: BTreeSet<String> = repoint.iter().map(|(old, _, _)| old.clone()).collect();
+        ImageStore::keep_dangling(&before, &mut after, &replaced);
         if after != before {
             self.store.write_index(&after)?;
         }
@@ -313,9 +393,60 @@ impl<'s> Staging<'s> {
     }
 }
 
+/// Keeps one manifest per image ID in the index. A registry's manifest replaces a manifest
+/// the store generated for the same image (returned as `(old, new, size)` re-pointings); a
+/// generated one yields to whatever manifest the store already has for that image.
+fn one_manifest_per_image(
+    current: &super::store::Snapshot,
+    before: &[IndexEntry],
+    images: &[PreparedImage],
+) -> (Vec<PreparedImage>, Vec<(String, String, u64)>) {
+    let mut out = Vec::new();
+    let mut repoint = Vec::new();
+    for image in images {
+        let mut image = image.clone();
+        let other = current
+            .images
+            .iter()
+            .find(|i| i.id == image.id && i.manifest_digest != image.manifest_digest);
+        if let Some(other) = other {
+            if image.from_registry {
+                repoint.push((
+                    other.manifest_digest.clone(),
+                    image.manifest_digest.clone(),
+                    image.manifest_size,
+                ));
+            } else if let Some(entry) = before
+                .iter()
+                .find(|e| e.manifest_digest == other.manifest_digest)
+            {
+                image.manifest_digest = entry.manifest_digest.clone();
+                image.manifest_size = entry.manifest_size;
+                image.extra_blobs.clear();
+            }
+        }
+        out.push(image);
+    }
+    (out, repoint)
+}
+
 impl Drop for Staging<'_> {
     fn drop(&mut self) {
         let _ = fsutil::remove_tree(&self.dir);
+    }
+}
+
+/// A reader that copies everything read through it into `copy`.
+struct TeeReader<'a, W: io::Write> {
+    input: &'a mut dyn Read,
+    copy: HashingWriter<W>,
+}
+
+impl<W: io::Write> Read for TeeReader<'_, W> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.input.read(buf)?;
+        io::Write::write_all(&mut self.copy, &buf[..n])?;
+        Ok(n)
     }
 }
 

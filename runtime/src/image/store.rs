@@ -53,7 +53,12 @@ pub struct IndexEntry {
 pub struct StoredImage {
     /// `sha256:` digest of the config: the image ID.
     pub id: String,
+    /// The digest names point at: the image's manifest, or for an image pulled through a
+    /// registry's manifest list / OCI index, that index (what `Digest:` and RepoDigests show).
     pub manifest_digest: String,
+    /// The digest of the single-platform manifest [`Self::manifest`] was read from; the same
+    /// as `manifest_digest` unless that is an index.
+    pub manifest_blob: String,
     pub manifest: ImageManifest,
     pub config: ImageConfiguration,
     /// The config exactly as stored, for fields oci-spec does not model.
@@ -292,9 +297,14 @@ impl ImageStore {
     }
 
     fn read_image(&self, manifest_digest: &str) -> Result<StoredImage, ImageError> {
-        let manifest_bytes = self.read_blob(manifest_digest)?;
+        let mut manifest_blob = manifest_digest.to_string();
+        let mut manifest_bytes = self.read_blob(manifest_digest)?;
+        if let Some(chosen) = self.platform_manifest_in_index(&manifest_bytes) {
+            manifest_bytes = self.read_blob(&chosen)?;
+            manifest_blob = chosen;
+        }
         let manifest = ImageManifest::from_reader(&manifest_bytes[..])
-            .map_err(|e| ImageError::Corrupt(format!("manifest {manifest_digest}: {e}")))?;
+            .map_err(|e| ImageError::Corrupt(format!("manifest {manifest_blob}: {e}")))?;
         let id = manifest.config().digest().to_string();
         let config_bytes = self.read_blob(&id)?;
         let config = ImageConfiguration::from_reader(&config_bytes[..])
@@ -304,6 +314,7 @@ impl ImageStore {
         Ok(StoredImage {
             id,
             manifest_digest: manifest_digest.to_string(),
+            manifest_blob,
             manifest,
             config,
             config_json,
@@ -311,6 +322,26 @@ impl ImageStore {
             names: Vec::new(),
             last_tag_time: None,
         })
+    }
+
+    /// When `bytes` is a manifest list / OCI index (a pulled multi-platform image), the
+    /// digest of the manifest the store holds for it: the host platform's when present.
+    fn platform_manifest_in_index(&self, bytes: &[u8]) -> Option<String> {
+        let doc: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+        let manifests = doc.get("manifests")?.as_array()?;
+        let present: Vec<&serde_json::Value> = manifests
+            .iter()
+            .filter(|m| {
+                m.get("digest")
+                    .and_then(|d| d.as_str())
+                    .is_some_and(|d| digest::is_sha256_digest(d) && self.blob_path(d).is_file())
+            })
+            .collect();
+        let chosen = present
+            .iter()
+            .find(|m| super::registry::platform::matches_host(m.get("platform")))
+            .or(present.first())?;
+        chosen.get("digest")?.as_str().map(str::to_string)
     }
 
     pub fn read_blob(&self, digest: &str) -> Result<Vec<u8>, ImageError> {
@@ -455,11 +486,15 @@ impl ImageStore {
         let mut live_layers: BTreeSet<String> = BTreeSet::new();
         for image in &snapshot.images {
             live_blobs.insert(hex_part(&image.manifest_digest).to_string());
+            live_blobs.insert(hex_part(&image.manifest_blob).to_string());
             live_blobs.insert(hex_part(&image.id).to_string());
             for layer in image.manifest.layers() {
                 live_blobs.insert(hex_part(layer.digest().as_ref()).to_string());
             }
+            // A pulled image's manifest names the compressed layers; the store keeps the
+            // uncompressed tars, named by diff ID.
             for diff in image.diff_ids() {
+                live_blobs.insert(hex_part(diff).to_string());
                 live_layers.insert(hex_part(diff).to_string());
             }
         }
@@ -522,6 +557,31 @@ impl ImageStore {
             .collect();
         after.retain(|e| e.name.is_some() || !named.contains(&e.manifest_digest));
     }
+}
+
+/// The OCI manifest the store writes for an image it built or loaded itself: the config and
+/// the uncompressed layer tars (`(diff ID, size)`), which is what the store keeps.
+pub(crate) fn local_manifest(
+    config_digest: &str,
+    config_size: u64,
+    layers: &[(String, u64)],
+) -> Result<Vec<u8>, ImageError> {
+    let layers: Vec<Descriptor> = layers
+        .iter()
+        .map(|(diff, size)| Descriptor::new(MediaType::ImageLayer, *size, oci_digest(diff)))
+        .collect();
+    let manifest = oci_spec::image::ImageManifestBuilder::default()
+        .schema_version(2u32)
+        .media_type(MediaType::ImageManifest)
+        .config(Descriptor::new(
+            MediaType::ImageConfig,
+            config_size,
+            oci_digest(config_digest),
+        ))
+        .layers(layers)
+        .build()
+        .map_err(|e| ImageError::InvalidArchive(format!("manifest: {e}")))?;
+    serde_json::to_vec(&manifest).map_err(|e| ImageError::InvalidArchive(e.to_string()))
 }
 
 /// An oci-spec digest from a `sha256:` string we produced or verified.

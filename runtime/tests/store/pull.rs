@@ -81,7 +81,12 @@ fn pulling_a_builtin_image_is_reproducible_and_docker_shaped() {
 
 #[test]
 fn unknown_images_fail_like_docker_offline() {
-    let t = engine();
+    // Offline, the catalogue stands in for the registry (no network in tests).
+    let dir = tempfile::tempdir().unwrap();
+    let t = TestEngine {
+        engine: open(dir.path()).with_registry_access(dockerlings_runtime::RegistryAccess::Offline),
+        dir,
+    };
     let (r, events) = pull(&t, "nosuchimage");
     assert_eq!(
         r.unwrap_err().to_string(),

@@ -12,11 +12,13 @@ use std::io::{self, Write};
 
 use serde_json::{json, Map, Value};
 
-use super::super::digest::hex_part;
+use oci_spec::image::ImageManifest;
+
+use super::super::digest::{hex_part, sha256_digest};
 use super::super::inspect::created;
 use super::super::reference::Reference;
 use super::super::store::{
-    ImageStore, Snapshot, StoredImage, ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME,
+    local_manifest, ImageStore, Snapshot, StoredImage, ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME,
 };
 use super::super::ImageError;
 
@@ -38,37 +40,52 @@ pub fn save(
     tar.mode(tar::HeaderMode::Deterministic);
     let io_err = |e: io::Error| ImageError::io("write archive", e);
 
-    // Blobs, sorted by name as Docker's directory walk emits them.
-    let mut blobs: BTreeMap<String, i64> = BTreeMap::new();
+    // The manifest each image is saved with: the one in the store, unless that one is a
+    // registry's (it names compressed layers the archive does not hold); then the manifest
+    // over the uncompressed layers, as Docker writes it.
+    let mut archive_manifests: Vec<(String, Vec<u8>, ImageManifest)> = Vec::new();
     for item in &items {
+        archive_manifests.push(archive_manifest(store, &item.image)?);
+    }
+
+    // Blobs, sorted by name as Docker's directory walk emits them (generated manifests are
+    // written from memory).
+    let mut blobs: BTreeMap<String, (i64, Option<&[u8]>)> = BTreeMap::new();
+    for (item, (digest, bytes, _)) in items.iter().zip(&archive_manifests) {
         let time = created(&item.image).timestamp();
-        blobs.insert(hex_part(&item.image.id).to_string(), time);
-        blobs.insert(hex_part(&item.image.manifest_digest).to_string(), 0);
+        blobs.insert(hex_part(&item.image.id).to_string(), (time, None));
+        blobs.insert(hex_part(digest).to_string(), (0, Some(&bytes[..])));
         for diff in item.image.diff_ids() {
-            blobs.insert(hex_part(diff).to_string(), time);
+            blobs.insert(hex_part(diff).to_string(), (time, None));
         }
     }
     append_dir(&mut tar, "blobs/", 0).map_err(io_err)?;
     append_dir(&mut tar, "blobs/sha256/", 0).map_err(io_err)?;
-    for (hex, mtime) in &blobs {
+    for (hex, (mtime, bytes)) in &blobs {
+        let name = format!("blobs/sha256/{hex}");
+        if let Some(bytes) = bytes {
+            let mut header = file_header(bytes.len() as u64, *mtime);
+            tar.append_data(&mut header, name, *bytes).map_err(io_err)?;
+            continue;
+        }
         let path = store.blob_path(hex);
         let file = File::open(&path)
             .map_err(|e| ImageError::Corrupt(format!("blob sha256:{hex}: {e}")))?;
         let len = file.metadata().map_err(io_err)?.len();
         let mut header = file_header(len, *mtime);
-        tar.append_data(&mut header, format!("blobs/sha256/{hex}"), file)
-            .map_err(io_err)?;
+        tar.append_data(&mut header, name, file).map_err(io_err)?;
     }
 
     let mut manifests = Vec::new();
     let mut index_entries = Vec::new();
     let mut repositories: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for item in &items {
+    for (item, (manifest_digest, manifest_bytes, manifest)) in items.iter().zip(&archive_manifests)
+    {
         let image = &item.image;
         let untagged = json!({
             "mediaType": "application/vnd.oci.image.manifest.v1+json",
-            "digest": image.manifest_digest,
-            "size": store.read_blob(&image.manifest_digest)?.len(),
+            "digest": manifest_digest,
+            "size": manifest_bytes.len(),
         });
         for tag in &item.tags {
             let mut entry = untagged.clone();
@@ -93,7 +110,7 @@ pub fn save(
             .map(|d| format!("blobs/sha256/{}", hex_part(d)))
             .collect();
         let mut sources = Map::new();
-        for layer in image.manifest.layers() {
+        for layer in manifest.layers() {
             sources.insert(
                 layer.digest().to_string(),
                 json!({ "mediaType": layer.media_type().to_string(), "size": layer.size(), "digest": layer.digest().to_string() }),
@@ -140,6 +157,35 @@ pub fn save(
     }
     tar.into_inner().map_err(io_err)?.flush().map_err(io_err)?;
     Ok(())
+}
+
+/// The manifest to save `image` with: `(digest, bytes, parsed)`.
+fn archive_manifest(
+    store: &ImageStore,
+    image: &StoredImage,
+) -> Result<(String, Vec<u8>, ImageManifest), crate::Error> {
+    let layer_digests: Vec<String> = image
+        .manifest
+        .layers()
+        .iter()
+        .map(|l| l.digest().to_string())
+        .collect();
+    let bytes = if image.manifest_blob == image.manifest_digest && layer_digests == image.diff_ids()
+    {
+        store.read_blob(&image.manifest_digest)?
+    } else {
+        let mut layers = Vec::new();
+        for diff in image.diff_ids() {
+            let size = std::fs::metadata(store.blob_path(diff))
+                .map_err(|e| ImageError::Corrupt(format!("blob {diff}: {e}")))?
+                .len();
+            layers.push((diff.clone(), size));
+        }
+        local_manifest(&image.id, image.config_size, &layers)?
+    };
+    let manifest = ImageManifest::from_reader(&bytes[..])
+        .map_err(|e| ImageError::Corrupt(format!("manifest of {}: {e}", image.id)))?;
+    Ok((sha256_digest(&bytes), bytes, manifest))
 }
 
 /// Docker's name rules for save: an ID saves the image without names, a bare repository
