@@ -14,12 +14,12 @@ use crate::catalogue;
 use crate::image::reference::Reference;
 use crate::image::staging::{CommitOutcome, Staging};
 use crate::image::store::ImageStore;
-use crate::image::users::{ImageUsers, NoContainers};
+use crate::image::users::ImageUsers;
 use crate::image::view::{
     DeleteItem, DiskUsage, HistoryEntry, ImageSummary, LoadedItem, PruneReport, SearchResult,
     UsageRow,
 };
-use crate::image::{archive, digest, inspect, remove, ImageError, ImageImport};
+use crate::image::{archive, digest, inspect, registry, remove, ImageError, ImageImport};
 use crate::{Paths, Result};
 
 /// The engine, opened on a state directory.
@@ -27,6 +27,30 @@ use crate::{Paths, Result};
 pub struct Engine {
     pub(crate) paths: Paths,
     pub(crate) users: Arc<dyn ImageUsers>,
+    /// Ends and cleans up container processes (the supervisor side implements it).
+    pub(crate) process_control: Arc<dyn crate::container::control::ProcessControl>,
+    /// Whether `pull` may contact registries.
+    pub(crate) registries: RegistryAccess,
+}
+
+/// Whether `pull` may contact registries for images the built-in catalogue does not have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryAccess {
+    /// Registries are contacted (the default).
+    Online,
+    /// Only the catalogue answers: set `DOCKERLINGS_OFFLINE=1`, or by tests that must not
+    /// touch the network. Unknown images then fail as an unknown registry image does.
+    Offline,
+}
+
+impl RegistryAccess {
+    /// `Offline` when `DOCKERLINGS_OFFLINE` is set to anything but empty or `0`.
+    pub fn from_env() -> Self {
+        match std::env::var_os("DOCKERLINGS_OFFLINE") {
+            Some(v) if !v.is_empty() && v != "0" => Self::Offline,
+            _ => Self::Online,
+        }
+    }
 }
 
 /// The note added to every pull: where the image really came from.
@@ -35,6 +59,9 @@ const CATALOGUE_NOTE: &str =
 /// The note added when a pull cannot be served.
 const OFFLINE_NOTE: &str =
     "dockerlings works offline: only images of its built-in catalogue can be pulled (see `docker search`)";
+/// The note added when the registry could not be reached.
+const UNREACHABLE_NOTE: &str =
+    "dockerlings could not reach the registry; offline, only images of its built-in catalogue can be pulled (see `docker search`)";
 
 /// Progress of a pull, in the order Docker prints it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -45,6 +72,14 @@ pub enum PullEvent {
     PullingFrom { tag: String, repository: String },
     /// `a2abf6c4d29d: Pull complete` and friends; `id` is the 12-hex short layer ID.
     Layer { id: String, status: String },
+    /// `a2abf6c4d29d: Downloading [=====>   ]  1.2MB/30MB` (`action` is `Downloading` or
+    /// `Extracting`; bytes of the compressed layer). Docker shows these only on a terminal.
+    Progress {
+        id: String,
+        action: String,
+        current: u64,
+        total: u64,
+    },
     /// `Digest: sha256:…`
     Digest(String),
     /// `Status: Downloaded newer image for nginx:latest`
@@ -96,15 +131,32 @@ impl Engine {
             .map_err(|e| crate::Error::io(format!("create {}", paths.root().display()), e))?;
         ImageStore::open(paths.images())?;
         Ok(Self {
+            users: Arc::new(crate::container::users::ContainerImageUsers::new(&paths)),
+            process_control: Arc::new(crate::container::control::SignalProcesses),
+            registries: RegistryAccess::from_env(),
             paths,
-            users: Arc::new(NoContainers),
         })
+    }
+
+    /// Allows or forbids contacting registries (see [`RegistryAccess`]).
+    pub fn with_registry_access(mut self, access: RegistryAccess) -> Self {
+        self.registries = access;
+        self
     }
 
     /// Tells the engine which containers use which images (the container store does, once it
     /// exists); `rmi` and `image prune` consult it.
     pub fn with_image_users(mut self, users: Arc<dyn ImageUsers>) -> Self {
         self.users = users;
+        self
+    }
+
+    /// Plugs in what ends container processes (the supervisor's implementation).
+    pub fn with_process_control(
+        mut self,
+        control: Arc<dyn crate::container::control::ProcessControl>,
+    ) -> Self {
+        self.process_control = control;
         self
     }
 
@@ -117,7 +169,15 @@ impl Engine {
         Ok(ImageStore::open(self.paths.images())?)
     }
 
-    /// `POST /images/create`: pulls `reference` (built-in catalogue first).
+    /// `POST /images/create`: pulls `reference`.
+    ///
+    /// Policy: a reference the built-in catalogue serves comes from the catalogue (offline,
+    /// deterministic, instant — the labs depend on it), with a note saying so. Anything else
+    /// is pulled from its registry (see [`crate::image::registry`]); when the registry
+    /// cannot be reached the error is Docker's (`Get "https://…/v2/": dial tcp: …`) plus a
+    /// note that offline only the catalogue's images can be pulled. With
+    /// [`RegistryAccess::Offline`] no registry is contacted and unknown images are refused
+    /// as Docker Hub refuses them (`pull access denied …`, `manifest … not found`).
     pub fn pull(&self, reference: &str, progress: &mut dyn FnMut(PullEvent)) -> Result<PullReport> {
         let parsed = Reference::parse(reference)?;
         if parsed.tag().is_none() && parsed.digest().is_none() {
@@ -126,13 +186,39 @@ impl Engine {
             ));
         }
         let wanted = parsed.with_default_tag();
-        let Some(import) = catalogue::build(&wanted)? else {
+        if let Some(import) = catalogue::build(&wanted)? {
+            return self.pull_from_catalogue(&wanted, &import, progress);
+        }
+        if self.registries == RegistryAccess::Offline {
             progress(PullEvent::Note(OFFLINE_NOTE.to_string()));
             if catalogue::has_repository(&wanted) {
                 return Err(ImageError::ManifestUnknown(wanted.familiar()).into());
             }
             return Err(ImageError::PullAccessDenied(wanted.familiar_name()).into());
-        };
+        }
+        let store = self.image_store()?;
+        match registry::pull(&store, &wanted, progress) {
+            Ok(pulled) => Ok(PullReport {
+                canonical: wanted.canonical(),
+                digest: pulled.manifest_digest,
+                up_to_date: pulled.up_to_date,
+                from_catalogue: false,
+            }),
+            Err(crate::Error::Registry(e)) if e.is_unreachable() => {
+                progress(PullEvent::Note(UNREACHABLE_NOTE.to_string()));
+                Err(e.into())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The catalogue half of [`Self::pull`].
+    fn pull_from_catalogue(
+        &self,
+        wanted: &Reference,
+        import: &ImageImport,
+        progress: &mut dyn FnMut(PullEvent),
+    ) -> Result<PullReport> {
         progress(PullEvent::PullingFrom {
             tag: wanted
                 .tag()
@@ -142,8 +228,8 @@ impl Engine {
             repository: wanted.path().to_string(),
         });
         let store = self.image_store()?;
-        let outcome = import_pulled(&store, &import)?;
-        let up_to_date = outcome.existed && outcome.unchanged_names.iter().any(|n| n == &wanted);
+        let outcome = import_pulled(&store, import)?;
+        let up_to_date = outcome.existed && outcome.unchanged_names.iter().any(|n| n == wanted);
         if !up_to_date {
             let mut seen = BTreeSet::new();
             let diff_ids: Vec<String> = store
@@ -279,6 +365,7 @@ impl Engine {
     /// `GET /info`
     pub fn info(&self) -> Result<EngineInfo> {
         let images = self.image_store()?.snapshot()?.images.len();
+        let counts = self.container_counts()?;
         Ok(EngineInfo {
             server_version: crate::VERSION.to_string(),
             api_version: crate::API_VERSION.to_string(),
@@ -297,10 +384,10 @@ impl Engine {
                 .map(|h| h.to_string_lossy().into_owned())
                 .unwrap_or_default(),
             images,
-            containers: 0,
-            containers_running: 0,
-            containers_paused: 0,
-            containers_stopped: 0,
+            containers: counts.total,
+            containers_running: counts.running,
+            containers_paused: counts.paused,
+            containers_stopped: counts.stopped,
         })
     }
 }

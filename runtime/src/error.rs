@@ -14,6 +14,12 @@ pub enum Error {
     Image(#[from] ImageError),
     #[error(transparent)]
     Catalogue(#[from] crate::catalogue::CatalogueError),
+    #[error(transparent)]
+    Registry(#[from] crate::image::registry::RegistryError),
+    #[error(transparent)]
+    Container(#[from] crate::container::ContainerError),
+    #[error(transparent)]
+    Shim(#[from] crate::shim::ShimError),
     #[error("{context}: {source}")]
     Io {
         context: String,

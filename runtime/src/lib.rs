@@ -11,9 +11,10 @@ mod error;
 pub mod fsutil;
 pub mod image;
 mod paths;
+pub mod shim;
 pub mod toolbox;
 
-pub use engine::{Engine, EngineInfo, PullEvent, PullReport};
+pub use engine::{Engine, EngineInfo, PullEvent, PullReport, RegistryAccess};
 pub use error::{Error, Result};
 pub use image::reference::Reference;
 pub use paths::Paths;

@@ -124,6 +124,144 @@ const DF_FLAGS: &[FlagSpec] = &[
 
 const VERSION_FLAGS: &[FlagSpec] = &[FlagSpec::string("format", Some('f'), FORMAT_JSON_HELP)];
 
+const PS_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all",
+        Some('a'),
+        "Show all containers (default shows just running)",
+    ),
+    FlagSpec::list(
+        "filter",
+        Some('f'),
+        "filter",
+        "Filter output based on conditions provided",
+    ),
+    FlagSpec::string("format", None, FORMAT_TABLE_HELP),
+    FlagSpec::int(
+        "last",
+        Some('n'),
+        "Show n last created containers (includes all states)",
+    )
+    .default("-1"),
+    FlagSpec::bool(
+        "latest",
+        Some('l'),
+        "Show the latest created container (includes all states)",
+    ),
+    FlagSpec::bool("no-trunc", None, "Don't truncate output"),
+    FlagSpec::bool("quiet", Some('q'), "Only display container IDs"),
+    FlagSpec::bool("size", Some('s'), "Display total file sizes"),
+];
+
+const RM_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "force",
+        Some('f'),
+        "Force the removal of a running container (uses SIGKILL)",
+    ),
+    FlagSpec::bool("link", Some('l'), "Remove the specified link"),
+    FlagSpec::bool(
+        "volumes",
+        Some('v'),
+        "Remove anonymous volumes associated with the container",
+    ),
+];
+
+const CONTAINER_PRUNE_FLAGS: &[FlagSpec] = &[
+    FlagSpec::list(
+        "filter",
+        None,
+        "filter",
+        "Provide filter values (e.g. \"until=<timestamp>\")",
+    ),
+    FlagSpec::bool("force", Some('f'), "Do not prompt for confirmation"),
+];
+
+const CONTAINER_INSPECT_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("format", Some('f'), FORMAT_JSON_HELP),
+    FlagSpec::bool("size", Some('s'), "Display total file sizes"),
+];
+
+const VOLUME_CREATE_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("driver", Some('d'), "Specify volume driver name").default("local"),
+    FlagSpec::list("label", None, "list", "Set metadata for a volume"),
+    FlagSpec::string("name", None, "Specify volume name").hidden(),
+    FlagSpec::list("opt", Some('o'), "map", "Set driver specific options"),
+];
+
+const VOLUME_LS_FLAGS: &[FlagSpec] = &[
+    FlagSpec::list(
+        "filter",
+        Some('f'),
+        "filter",
+        "Provide filter values (e.g. \"dangling=true\")",
+    ),
+    FlagSpec::string("format", None, FORMAT_TABLE_HELP),
+    FlagSpec::bool("quiet", Some('q'), "Only display volume names"),
+];
+
+const VOLUME_RM_FLAGS: &[FlagSpec] = &[FlagSpec::bool(
+    "force",
+    Some('f'),
+    "Force the removal of one or more volumes",
+)];
+
+const VOLUME_PRUNE_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all",
+        Some('a'),
+        "Remove all unused volumes, not just anonymous ones",
+    ),
+    FlagSpec::list(
+        "filter",
+        None,
+        "filter",
+        "Provide filter values (e.g. \"label=<label>\")",
+    ),
+    FlagSpec::bool("force", Some('f'), "Do not prompt for confirmation"),
+];
+
+const SYSTEM_PRUNE_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool(
+        "all",
+        Some('a'),
+        "Remove all unused images not just dangling ones",
+    ),
+    FlagSpec::list(
+        "filter",
+        None,
+        "filter",
+        "Provide filter values (e.g. \"label=<key>=<value>\")",
+    ),
+    FlagSpec::bool("force", Some('f'), "Do not prompt for confirmation"),
+    FlagSpec::bool("volumes", None, "Prune anonymous volumes"),
+];
+
+#[allow(clippy::too_many_arguments)]
+const fn grouped(
+    group: &'static str,
+    name: &'static str,
+    aliases: &'static [&'static str],
+    shortcut: Option<&'static str>,
+    usage: &'static str,
+    short: &'static str,
+    arity: Arity,
+    flags: &'static [FlagSpec],
+    action: Action,
+) -> CommandSpec {
+    CommandSpec {
+        group: Some(group),
+        name,
+        aliases,
+        shortcut,
+        usage,
+        short,
+        arity,
+        flags,
+        action,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 const fn image_cmd(
     name: &'static str,
@@ -295,10 +433,147 @@ pub const COMMANDS: &[CommandSpec] = &[
         flags: VERSION_FLAGS,
         action: Action::Info,
     },
+    grouped(
+        "container",
+        "create",
+        &[],
+        Some("create"),
+        "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Create a new container",
+        Arity::AtLeast(1),
+        super::cmd::create::CREATE_FLAGS,
+        Action::ContainerCreate,
+    ),
+    grouped(
+        "container",
+        "inspect",
+        &[],
+        None,
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Display detailed information on one or more containers",
+        Arity::AtLeast(1),
+        CONTAINER_INSPECT_FLAGS,
+        Action::ContainerInspect,
+    ),
+    grouped(
+        "container",
+        "ls",
+        &["list", "ps"],
+        Some("ps"),
+        "[OPTIONS]",
+        "List containers",
+        Arity::None,
+        PS_FLAGS,
+        Action::ContainerList,
+    ),
+    grouped(
+        "container",
+        "prune",
+        &[],
+        None,
+        "[OPTIONS]",
+        "Remove all stopped containers",
+        Arity::None,
+        CONTAINER_PRUNE_FLAGS,
+        Action::ContainerPrune,
+    ),
+    grouped(
+        "container",
+        "rename",
+        &[],
+        Some("rename"),
+        "CONTAINER NEW_NAME",
+        "Rename a container",
+        Arity::Exact(2),
+        &[],
+        Action::ContainerRename,
+    ),
+    grouped(
+        "container",
+        "rm",
+        &["remove"],
+        Some("rm"),
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Remove one or more containers",
+        Arity::AtLeast(1),
+        RM_FLAGS,
+        Action::ContainerRemove,
+    ),
+    grouped(
+        "volume",
+        "create",
+        &[],
+        None,
+        "[OPTIONS] [VOLUME]",
+        "Create a volume",
+        Arity::AtMost(1),
+        VOLUME_CREATE_FLAGS,
+        Action::VolumeCreate,
+    ),
+    grouped(
+        "volume",
+        "inspect",
+        &[],
+        None,
+        "[OPTIONS] VOLUME [VOLUME...]",
+        "Display detailed information on one or more volumes",
+        Arity::AtLeast(1),
+        INSPECT_FLAGS,
+        Action::VolumeInspect,
+    ),
+    grouped(
+        "volume",
+        "ls",
+        &["list"],
+        None,
+        "[OPTIONS]",
+        "List volumes",
+        Arity::None,
+        VOLUME_LS_FLAGS,
+        Action::VolumeList,
+    ),
+    grouped(
+        "volume",
+        "prune",
+        &[],
+        None,
+        "[OPTIONS]",
+        "Remove unused local volumes",
+        Arity::None,
+        VOLUME_PRUNE_FLAGS,
+        Action::VolumePrune,
+    ),
+    grouped(
+        "volume",
+        "rm",
+        &["remove"],
+        None,
+        "[OPTIONS] VOLUME [VOLUME...]",
+        "Remove one or more volumes",
+        Arity::AtLeast(1),
+        VOLUME_RM_FLAGS,
+        Action::VolumeRemove,
+    ),
+    grouped(
+        "system",
+        "prune",
+        &[],
+        None,
+        "[OPTIONS]",
+        "Remove unused data",
+        Arity::None,
+        SYSTEM_PRUNE_FLAGS,
+        Action::SystemPrune,
+    ),
 ];
 
 /// Management groups and their descriptions.
-pub const GROUPS: &[(&str, &str)] = &[("image", "Manage images"), ("system", "Manage Docker")];
+pub const GROUPS: &[(&str, &str)] = &[
+    ("container", "Manage containers"),
+    ("image", "Manage images"),
+    ("system", "Manage Docker"),
+    ("volume", "Manage volumes"),
+];
 
 /// How a command was named on the command line: decides the path in errors and help
 /// (`docker images` vs `docker image ls`), as cobra's `CommandPath` does.
@@ -377,7 +652,10 @@ mod tests {
                 spec.canonical_path()
             );
             let mut shorts: Vec<char> = spec.flags.iter().filter_map(|f| f.short).collect();
-            shorts.push('h');
+            // `-h` is help unless the command takes it (`create -h` is `--hostname`).
+            if !shorts.contains(&'h') {
+                shorts.push('h');
+            }
             let n = shorts.len();
             shorts.sort();
             shorts.dedup();

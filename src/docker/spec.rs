@@ -131,6 +131,28 @@ pub enum Action {
     SystemDf,
     Version,
     Info,
+    // Containers as data and volumes (runtime/src/container).
+    ContainerCreate,
+    ContainerList,
+    ContainerRemove,
+    ContainerRename,
+    ContainerPrune,
+    ContainerInspect,
+    VolumeCreate,
+    VolumeList,
+    VolumeInspect,
+    VolumeRemove,
+    VolumePrune,
+    SystemPrune,
+}
+
+impl Action {
+    /// Whether flags may follow positionals. Commands that take `IMAGE [COMMAND] [ARG...]`
+    /// stop reading flags at the first positional (pflag's `SetInterspersed(false)`), so
+    /// `docker create ubuntu ls -l` passes `-l` to `ls`.
+    pub fn interspersed(self) -> bool {
+        !matches!(self, Action::ContainerCreate)
+    }
 }
 
 /// One Docker command.
@@ -367,6 +389,10 @@ pub fn parse(spec: &CommandSpec, args: &[String]) -> Result<Matches, FlagError> 
             continue;
         }
         m.args.push(arg.clone());
+        if !spec.action.interspersed() {
+            m.args.extend(args[i..].iter().cloned());
+            break;
+        }
     }
     Ok(m)
 }

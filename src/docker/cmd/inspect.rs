@@ -1,4 +1,5 @@
-//! `docker image inspect` and `docker inspect` (images only, until containers exist).
+//! `docker image inspect`, `docker container inspect` and `docker inspect` (containers first,
+//! then images, then volumes, as Docker's CLI tries them).
 
 use dockerlings_runtime::image::ImageError;
 use serde::Serialize;
@@ -25,26 +26,44 @@ pub fn to_indented_json(items: &[Value]) -> String {
 }
 
 fn is_not_found(err: &dockerlings_runtime::Error) -> bool {
-    matches!(
-        err,
-        dockerlings_runtime::Error::Image(ImageError::NoSuchImage(_))
-    )
+    match err {
+        dockerlings_runtime::Error::Image(ImageError::NoSuchImage(_)) => true,
+        dockerlings_runtime::Error::Container(e) => e.is_not_found(),
+        _ => false,
+    }
+}
+
+/// The kinds of objects `inspect` looks up, in the order `docker inspect` tries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Container,
+    Image,
+    Volume,
+}
+
+fn lookup(ctx: &mut Ctx<'_, '_>, kind: Kind, name: &str) -> Result<Value, Failure> {
+    let engine = ctx.engine()?;
+    let result = match kind {
+        Kind::Container => engine.container_inspect(name),
+        Kind::Image => engine.image_inspect(name),
+        Kind::Volume => engine.volume_inspect(name),
+    };
+    result.map_err(|e| {
+        if is_not_found(&e) {
+            Failure::new(String::new(), 0)
+        } else {
+            Failure::daemon(e)
+        }
+    })
 }
 
 pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) -> CmdResult {
-    // `docker inspect` looks for any object; only images exist in this engine so far.
-    let object = match m.value("type") {
-        None | Some("") | Some("image") => {
-            if top_level && m.value("type").is_none() {
-                "object"
-            } else {
-                "image"
-            }
-        }
-        Some(
-            t @ ("container" | "network" | "volume" | "node" | "service" | "task" | "secret"
-            | "config" | "plugin"),
-        ) => {
+    let (object, kinds): (&str, &[Kind]) = match m.value("type") {
+        None | Some("") if top_level => ("object", &[Kind::Container, Kind::Image, Kind::Volume]),
+        None | Some("") | Some("image") => ("image", &[Kind::Image]),
+        Some("container") => ("container", &[Kind::Container]),
+        Some("volume") => ("volume", &[Kind::Volume]),
+        Some(t @ ("network" | "node" | "service" | "task" | "secret" | "config" | "plugin")) => {
             let msgs: Vec<String> = m
                 .args
                 .iter()
@@ -59,6 +78,15 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) -> CmdResult {
             )))
         }
     };
+    inspect_objects(ctx, m, object, kinds)
+}
+
+/// `docker container inspect`.
+pub fn run_containers(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
+    inspect_objects(ctx, m, "container", &[Kind::Container])
+}
+
+fn inspect_objects(ctx: &mut Ctx<'_, '_>, m: &Matches, object: &str, kinds: &[Kind]) -> CmdResult {
     let template = match m.value("format").filter(|f| !f.is_empty() && *f != "json") {
         Some(f) => Some(
             Template::parse(&f.replace("\\t", "\t").replace("\\n", "\n"))
@@ -68,12 +96,21 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) -> CmdResult {
     };
     let mut found = Vec::new();
     let mut errors = Vec::new();
-    for name in &m.args {
-        match ctx.engine()?.image_inspect(name) {
-            Ok(v) => found.push(v),
-            Err(e) if is_not_found(&e) => errors.push(format!("Error: No such {object}: {name}")),
-            Err(e) => errors.push(format!("Error response from daemon: {e}")),
+    'names: for name in &m.args {
+        for &kind in kinds {
+            match lookup(ctx, kind, name) {
+                Ok(v) => {
+                    found.push(v);
+                    continue 'names;
+                }
+                Err(f) if f.code == 0 => continue,
+                Err(f) => {
+                    errors.push(f.message);
+                    continue 'names;
+                }
+            }
         }
+        errors.push(format!("Error: No such {object}: {name}"));
     }
     match template {
         None => ctx.out(&to_indented_json(&found))?,

@@ -2,14 +2,19 @@
 //! output.
 
 mod archive;
+mod containers;
+pub mod create;
 mod filters;
 mod history;
 mod images;
 mod inspect;
+mod ps;
 mod pull;
 mod remove;
 mod search;
 mod system;
+mod system_prune;
+mod volume;
 
 use super::spec::{Action, Matches};
 use super::{CmdResult, Ctx};
@@ -29,6 +34,18 @@ pub fn run(action: Action, ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) 
         Action::SystemDf => system::df(ctx, m),
         Action::Version => system::version(ctx, m),
         Action::Info => system::info(ctx, m),
+        Action::ContainerCreate => create::run(ctx, m),
+        Action::ContainerList => ps::run(ctx, m),
+        Action::ContainerRemove => containers::rm(ctx, m),
+        Action::ContainerRename => containers::rename(ctx, m),
+        Action::ContainerPrune => containers::prune(ctx, m),
+        Action::ContainerInspect => inspect::run_containers(ctx, m),
+        Action::VolumeCreate => volume::create(ctx, m),
+        Action::VolumeList => volume::ls(ctx, m),
+        Action::VolumeInspect => volume::inspect(ctx, m),
+        Action::VolumeRemove => volume::rm(ctx, m),
+        Action::VolumePrune => volume::prune(ctx, m),
+        Action::SystemPrune => system_prune::run(ctx, m),
     }
 }
 
