@@ -34,6 +34,12 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<OsString>,
     },
+    /// The supervisor of one container (started by the engine itself)
+    #[command(name = "__supervise", hide = true)]
+    Supervise {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Tools for content authors and CI
     Dev {
         #[command(subcommand)]
@@ -74,6 +80,7 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
             }
             Ok(docker_stdio(&args))
         }
+        Some(Command::Supervise { args }) => Ok(crate::supervise::run(&args)),
         Some(Command::Dev {
             command: DevCommand::Check,
         }) => crate::dev::check::run(&mut std::io::stdout().lock()),

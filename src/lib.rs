@@ -9,3 +9,4 @@ pub mod greet;
 pub mod home;
 pub mod i18n;
 pub mod privilege;
+pub mod supervise;

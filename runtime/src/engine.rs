@@ -132,7 +132,7 @@ impl Engine {
         ImageStore::open(paths.images())?;
         Ok(Self {
             users: Arc::new(crate::container::users::ContainerImageUsers::new(&paths)),
-            process_control: Arc::new(crate::container::control::SignalProcesses),
+            process_control: Arc::new(crate::shim::ShimControl::new(&paths)),
             registries: RegistryAccess::from_env(),
             paths,
         })

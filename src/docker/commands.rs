@@ -237,6 +237,41 @@ const SYSTEM_PRUNE_FLAGS: &[FlagSpec] = &[
     FlagSpec::bool("volumes", None, "Prune anonymous volumes"),
 ];
 
+const START_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool("attach", Some('a'), "Attach STDOUT/STDERR and forward signals"),
+    FlagSpec::string("detach-keys", None, "Override the key sequence for detaching a container"),
+    FlagSpec::bool("interactive", Some('i'), "Attach container's STDIN"),
+];
+
+const STOP_FLAGS: &[FlagSpec] = &[
+    FlagSpec::string("signal", Some('s'), "Signal to send to the container"),
+    FlagSpec::int("time", Some('t'), "Seconds to wait before killing the container"),
+];
+
+const KILL_FLAGS: &[FlagSpec] = &[FlagSpec::string(
+    "signal",
+    Some('s'),
+    "Signal to send to the container",
+)];
+
+const LOGS_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool("details", None, "Show extra details provided to logs"),
+    FlagSpec::bool("follow", Some('f'), "Follow log output"),
+    FlagSpec::string(
+        "since",
+        None,
+        "Show logs since timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)",
+    ),
+    FlagSpec::string("tail", Some('n'), "Number of lines to show from the end of the logs").default("all"),
+    FlagSpec::bool("timestamps", Some('t'), "Show timestamps"),
+    FlagSpec::string(
+        "until",
+        None,
+        "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)",
+    ),
+];
+
+
 #[allow(clippy::too_many_arguments)]
 const fn grouped(
     group: &'static str,
@@ -498,6 +533,105 @@ pub const COMMANDS: &[CommandSpec] = &[
         Arity::AtLeast(1),
         RM_FLAGS,
         Action::ContainerRemove,
+    ),
+    grouped(
+        "container",
+        "run",
+        &[],
+        Some("run"),
+        "[OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "Create and run a new container from an image",
+        Arity::AtLeast(1),
+        super::cmd::create::RUN_FLAGS,
+        Action::ContainerRun,
+    ),
+    grouped(
+        "container",
+        "start",
+        &[],
+        Some("start"),
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Start one or more stopped containers",
+        Arity::AtLeast(1),
+        START_FLAGS,
+        Action::ContainerStart,
+    ),
+    grouped(
+        "container",
+        "stop",
+        &[],
+        Some("stop"),
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Stop one or more running containers",
+        Arity::AtLeast(1),
+        STOP_FLAGS,
+        Action::ContainerStop,
+    ),
+    grouped(
+        "container",
+        "restart",
+        &[],
+        Some("restart"),
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Restart one or more containers",
+        Arity::AtLeast(1),
+        STOP_FLAGS,
+        Action::ContainerRestart,
+    ),
+    grouped(
+        "container",
+        "kill",
+        &[],
+        Some("kill"),
+        "[OPTIONS] CONTAINER [CONTAINER...]",
+        "Kill one or more running containers",
+        Arity::AtLeast(1),
+        KILL_FLAGS,
+        Action::ContainerKill,
+    ),
+    grouped(
+        "container",
+        "wait",
+        &[],
+        Some("wait"),
+        "CONTAINER [CONTAINER...]",
+        "Block until one or more containers stop, then print their exit codes",
+        Arity::AtLeast(1),
+        &[],
+        Action::ContainerWait,
+    ),
+    grouped(
+        "container",
+        "logs",
+        &[],
+        Some("logs"),
+        "[OPTIONS] CONTAINER",
+        "Fetch the logs of a container",
+        Arity::Exact(1),
+        LOGS_FLAGS,
+        Action::ContainerLogs,
+    ),
+    grouped(
+        "container",
+        "pause",
+        &[],
+        Some("pause"),
+        "CONTAINER [CONTAINER...]",
+        "Pause all processes within one or more containers",
+        Arity::AtLeast(1),
+        &[],
+        Action::ContainerPause,
+    ),
+    grouped(
+        "container",
+        "unpause",
+        &[],
+        Some("unpause"),
+        "CONTAINER [CONTAINER...]",
+        "Unpause all processes within one or more containers",
+        Arity::AtLeast(1),
+        &[],
+        Action::ContainerUnpause,
     ),
     grouped(
         "volume",

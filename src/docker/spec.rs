@@ -144,6 +144,16 @@ pub enum Action {
     VolumeRemove,
     VolumePrune,
     SystemPrune,
+    // Running containers (runtime/src/container/lifecycle.rs, runtime/src/shim).
+    ContainerRun,
+    ContainerStart,
+    ContainerStop,
+    ContainerKill,
+    ContainerWait,
+    ContainerLogs,
+    ContainerRestart,
+    ContainerPause,
+    ContainerUnpause,
 }
 
 impl Action {
@@ -151,7 +161,7 @@ impl Action {
     /// stop reading flags at the first positional (pflag's `SetInterspersed(false)`), so
     /// `docker create ubuntu ls -l` passes `-l` to `ls`.
     pub fn interspersed(self) -> bool {
-        !matches!(self, Action::ContainerCreate)
+        !matches!(self, Action::ContainerCreate | Action::ContainerRun)
     }
 }
 

@@ -8,13 +8,21 @@ mod filters;
 mod history;
 mod images;
 mod inspect;
+mod kill;
+mod logs;
+mod pause;
 mod ps;
 mod pull;
 mod remove;
+mod restart;
+mod run;
 mod search;
+mod start;
+mod stop;
 mod system;
 mod system_prune;
 mod volume;
+mod wait;
 
 use super::spec::{Action, Matches};
 use super::{CmdResult, Ctx};
@@ -46,6 +54,15 @@ pub fn run(action: Action, ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) 
         Action::VolumeRemove => volume::rm(ctx, m),
         Action::VolumePrune => volume::prune(ctx, m),
         Action::SystemPrune => system_prune::run(ctx, m),
+        Action::ContainerRun => run::run(ctx, m),
+        Action::ContainerStart => start::run(ctx, m),
+        Action::ContainerStop => stop::run(ctx, m),
+        Action::ContainerKill => kill::run(ctx, m),
+        Action::ContainerWait => wait::run(ctx, m),
+        Action::ContainerLogs => logs::run(ctx, m),
+        Action::ContainerRestart => restart::run(ctx, m),
+        Action::ContainerPause => pause::pause(ctx, m),
+        Action::ContainerUnpause => pause::unpause(ctx, m),
     }
 }
 
