@@ -50,3 +50,59 @@ fn non_root_is_told_why_in_korean() {
     assert_eq!(output.status.code(), Some(1), "stderr: {stderr}");
     assert!(stderr.contains("root에게만 허용"), "stderr: {stderr}");
 }
+
+/// With `--sudo`, dockerlings runs itself again through sudo, passing the learner's own data
+/// directory (computed before elevation) so progress stays in their home. A fake `sudo` on
+/// PATH records what it was asked to run.
+#[test]
+fn sudo_rerun_keeps_the_learners_home() {
+    if !have_root("sudo_rerun_keeps_the_learners_home") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let record = dir.path().join("sudo-args");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake_sudo = bin.join("sudo");
+    std::fs::write(
+        &fake_sudo,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&fake_sudo, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(env!("CARGO_BIN_EXE_dockerlings"))
+        .args(["--sudo", "docker", "images"])
+        .env_clear()
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("HOME", "/home/learner")
+        .env("LANG", "en_US.UTF-8")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "stderr: {stderr}");
+    assert!(stderr.contains("Running: sudo -- env"), "stderr: {stderr}");
+    let args = std::fs::read_to_string(&record).expect("the fake sudo ran");
+    let args: Vec<&str> = args.lines().collect();
+    assert_eq!(&args[..2], ["--", "env"], "{args:?}");
+    assert!(
+        args.contains(&"DOCKERLINGS_HOME=/home/learner/.local/share/dockerlings"),
+        "{args:?}"
+    );
+    assert!(args.contains(&"DOCKERLINGS_ELEVATED=1"), "{args:?}");
+    assert!(
+        args.contains(&env!("CARGO_BIN_EXE_dockerlings")),
+        "{args:?}"
+    );
+    assert_eq!(&args[args.len() - 2..], ["docker", "images"], "{args:?}");
+    assert!(!args.contains(&"--sudo"), "{args:?}");
+}
