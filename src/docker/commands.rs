@@ -238,15 +238,39 @@ const SYSTEM_PRUNE_FLAGS: &[FlagSpec] = &[
 ];
 
 const START_FLAGS: &[FlagSpec] = &[
-    FlagSpec::bool("attach", Some('a'), "Attach STDOUT/STDERR and forward signals"),
-    FlagSpec::string("detach-keys", None, "Override the key sequence for detaching a container"),
+    FlagSpec::bool(
+        "attach",
+        Some('a'),
+        "Attach STDOUT/STDERR and forward signals",
+    ),
+    FlagSpec::string(
+        "detach-keys",
+        None,
+        "Override the key sequence for detaching a container",
+    ),
     FlagSpec::bool("interactive", Some('i'), "Attach container's STDIN"),
 ];
 
 const STOP_FLAGS: &[FlagSpec] = &[
     FlagSpec::string("signal", Some('s'), "Signal to send to the container"),
-    FlagSpec::int("time", Some('t'), "Seconds to wait before killing the container"),
+    FlagSpec::int(
+        "time",
+        Some('t'),
+        "Seconds to wait before killing the container",
+    ),
 ];
+
+const CP_FLAGS: &[FlagSpec] = &[
+    FlagSpec::bool("archive", Some('a'), "Archive mode (copy all uid/gid information)"),
+    FlagSpec::bool("follow-link", Some('L'), "Always follow symbol link in SRC_PATH"),
+    FlagSpec::bool("quiet", Some('q'), "Suppress progress output during copy. Progress output is automatically suppressed if no terminal is attached"),
+];
+
+const EXPORT_FLAGS: &[FlagSpec] = &[FlagSpec::string(
+    "output",
+    Some('o'),
+    "Write to a file, instead of STDOUT",
+)];
 
 const KILL_FLAGS: &[FlagSpec] = &[FlagSpec::string(
     "signal",
@@ -270,7 +294,6 @@ const LOGS_FLAGS: &[FlagSpec] = &[
         "Show logs before a timestamp (e.g. \"2013-01-02T13:23:37Z\") or relative (e.g. \"42m\" for 42 minutes)",
     ),
 ];
-
 
 #[allow(clippy::too_many_arguments)]
 const fn grouped(
@@ -632,6 +655,61 @@ pub const COMMANDS: &[CommandSpec] = &[
         Arity::AtLeast(1),
         &[],
         Action::ContainerUnpause,
+    ),
+    grouped(
+        "container",
+        "exec",
+        &[],
+        Some("exec"),
+        "[OPTIONS] CONTAINER COMMAND [ARG...]",
+        "Execute a command in a running container",
+        Arity::AtLeast(2),
+        super::cmd::exec::EXEC_FLAGS,
+        Action::ContainerExec,
+    ),
+    grouped(
+        "container",
+        "top",
+        &[],
+        Some("top"),
+        "CONTAINER [ps OPTIONS]",
+        "Display the running processes of a container",
+        Arity::AtLeast(1),
+        &[],
+        Action::ContainerTop,
+    ),
+    grouped(
+        "container",
+        "stats",
+        &[],
+        Some("stats"),
+        "[OPTIONS] [CONTAINER...]",
+        "Display a live stream of container(s) resource usage statistics",
+        Arity::AtLeast(0),
+        super::cmd::stats::STATS_FLAGS,
+        Action::ContainerStats,
+    ),
+    grouped(
+        "container",
+        "cp",
+        &[],
+        Some("cp"),
+        "[OPTIONS] CONTAINER:SRC_PATH DEST_PATH|-\n\tdocker cp [OPTIONS] SRC_PATH|- CONTAINER:DEST_PATH",
+        "Copy files/folders between a container and the local filesystem",
+        Arity::Exact(2),
+        CP_FLAGS,
+        Action::ContainerCp,
+    ),
+    grouped(
+        "container",
+        "export",
+        &[],
+        Some("export"),
+        "[OPTIONS] CONTAINER",
+        "Export a container's filesystem as a tar archive",
+        Arity::Exact(1),
+        EXPORT_FLAGS,
+        Action::ContainerExport,
     ),
     grouped(
         "volume",

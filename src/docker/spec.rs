@@ -154,6 +154,13 @@ pub enum Action {
     ContainerRestart,
     ContainerPause,
     ContainerUnpause,
+    // Processes in running containers (runtime/src/container/{exec,top,stats}.rs).
+    ContainerExec,
+    ContainerTop,
+    ContainerStats,
+    // Files in containers (runtime/src/container/{copy,export}.rs).
+    ContainerCp,
+    ContainerExport,
 }
 
 impl Action {
@@ -161,7 +168,13 @@ impl Action {
     /// stop reading flags at the first positional (pflag's `SetInterspersed(false)`), so
     /// `docker create ubuntu ls -l` passes `-l` to `ls`.
     pub fn interspersed(self) -> bool {
-        !matches!(self, Action::ContainerCreate | Action::ContainerRun)
+        !matches!(
+            self,
+            Action::ContainerCreate
+                | Action::ContainerRun
+                | Action::ContainerExec
+                | Action::ContainerTop
+        )
     }
 }
 

@@ -101,7 +101,10 @@ fn bad_input_gets_dockers_messages() {
     let dir = tempfile::tempdir().unwrap();
     // Offline mode: the catalogue answers for the registry, so the test sends no DNS query
     // (online, an unreachable Docker Hub gives Docker's `dial tcp: lookup …` error instead).
-    let output = shell(dir.path(), "export DOCKERLINGS_OFFLINE=1; docker pull nosuch");
+    let output = shell(
+        dir.path(),
+        "export DOCKERLINGS_OFFLINE=1; docker pull nosuch",
+    );
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

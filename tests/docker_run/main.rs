@@ -1,6 +1,9 @@
 //! `dockerlings docker run` and friends end to end, as a learner types them: the real app
 //! binary, real supervisors (`dockerlings __supervise`), real containers. Root only.
 
+mod cp;
+mod exec;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -241,7 +244,12 @@ fn memory_limit_oom_kills_with_137() {
     ]);
     assert_eq!(out.status.code(), Some(137));
     assert_eq!(
-        lab.ok(&["inspect", "--format", "{{.State.OOMKilled}} {{.State.ExitCode}}", "oom"]),
+        lab.ok(&[
+            "inspect",
+            "--format",
+            "{{.State.OOMKilled}} {{.State.ExitCode}}",
+            "oom"
+        ]),
         "true 137\n"
     );
     let status = lab.ok(&["ps", "-a", "--format", "{{.Status}}"]);

@@ -22,19 +22,24 @@
 //! Named volumes live in `$DOCKERLINGS_ROOT/volumes/<name>/_data` (see [`volume`]).
 
 pub mod control;
+pub mod copy;
 pub mod create;
 mod engine_api;
 pub mod etc_files;
+pub mod exec;
+mod export;
 pub mod id;
 pub mod inspect;
 pub mod lifecycle;
 pub mod names;
 pub mod options;
-pub mod record;
 pub mod reconcile;
+pub mod record;
 pub mod spec;
 pub mod state;
+pub mod stats;
 pub mod store;
+pub mod top;
 pub mod users;
 pub mod volume;
 

@@ -41,7 +41,7 @@ pub fn set_supervisor_command(command: SupervisorCommand) {
     *OVERRIDE.write().unwrap_or_else(|e| e.into_inner()) = Some(command);
 }
 
-fn supervisor_command() -> Result<SupervisorCommand, ShimError> {
+pub(crate) fn supervisor_command() -> Result<SupervisorCommand, ShimError> {
     match OVERRIDE.read().unwrap_or_else(|e| e.into_inner()).clone() {
         Some(c) => Ok(c),
         None => SupervisorCommand::current_exe(),

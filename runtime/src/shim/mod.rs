@@ -6,11 +6,14 @@
 //! filesystem ([`overlay`], in its own mount namespace), libcontainer create/start from a
 //! single thread, output into the json-file log ([`logfile`]) and to attached clients
 //! ([`attach`]), exit code and OOM kill ([`cgroup`]), restart policy and `--rm`.
-//! The engine side of stop/kill/pause/logs lives in `container/lifecycle.rs`.
+//! The engine side of stop/kill/pause/logs lives in `container/lifecycle.rs`. The same
+//! hidden subcommand also answers `--exec` with the short-lived exec helper ([`exec`],
+//! `docker exec`), which joins a running container through libcontainer's tenant builder.
 
 pub mod attach;
 pub mod cgroup;
 pub mod control;
+mod exec;
 mod executor;
 pub mod launch;
 pub mod layout;
@@ -20,8 +23,17 @@ pub mod proc;
 mod supervisor;
 
 pub use control::ShimControl;
+pub use exec::{error_file as exec_error_file, EXEC_FLAG};
 pub use launch::{set_supervisor_command, SupervisorCommand, SUBCOMMAND};
-pub use supervisor::main as supervise;
+
+/// The hidden subcommand's entry point: `<id> [--attach]` supervises a container,
+/// `--exec <id> <process.json> …` runs the exec helper ([`exec`]). Returns the exit code.
+pub fn supervise(paths: crate::Paths, args: &[String]) -> i32 {
+    match args.first().map(String::as_str) {
+        Some(EXEC_FLAG) => exec::main(paths, &args[1..]),
+        _ => supervisor::main(paths, args),
+    }
+}
 
 /// What can go wrong starting or supervising a container. Texts are Docker's where it has one.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +49,10 @@ pub enum ShimError {
     Gone(String),
     #[error("Container {0} is not running")]
     NotRunning(String),
+    #[error("container {0} is not running")]
+    ExecNotRunning(String),
+    #[error("container {0} is paused, unpause the container before exec")]
+    ExecPaused(String),
     #[error("Container {0} is already paused")]
     AlreadyPaused(String),
     #[error("Container {0} is not paused")]

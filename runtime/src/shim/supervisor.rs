@@ -740,7 +740,7 @@ fn private_mount_namespace() -> Result<(), ShimError> {
 }
 
 /// Receives the pty master libcontainer's init sends over the console socket.
-fn receive_master(listener: &UnixListener) -> Result<File, ShimError> {
+pub(super) fn receive_master(listener: &UnixListener) -> Result<File, ShimError> {
     use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags};
     let (stream, _) = listener
         .accept()

@@ -5,6 +5,7 @@
 //! A `harness = false` target: the test binary doubles as the supervisor executable
 //! (`<this binary> __supervise <id>`), so the tests need no app binary.
 
+mod exec;
 mod fixture;
 mod scenarios;
 
@@ -34,7 +35,7 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let (mut passed, mut failed) = (0, 0);
-    for (name, test) in scenarios::ALL {
+    for (name, test) in scenarios::ALL.iter().chain(exec::ALL) {
         if !filter.is_empty() && !filter.iter().any(|f| name.contains(f.as_str())) {
             continue;
         }

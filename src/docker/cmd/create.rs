@@ -105,7 +105,7 @@ fn env_entry(entry: &str) -> Option<String> {
 }
 
 /// Reads an `--env-file` (`KEY=VALUE` lines, `#` comments, `KEY` alone from the env).
-fn read_env_file(path: &str) -> Result<Vec<String>, String> {
+pub(crate) fn read_env_file(path: &str) -> Result<Vec<String>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             format!("open {path}: no such file or directory")

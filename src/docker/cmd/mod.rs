@@ -3,7 +3,10 @@
 
 mod archive;
 mod containers;
+mod cp;
 pub mod create;
+pub mod exec;
+mod export;
 mod filters;
 mod history;
 mod images;
@@ -18,9 +21,11 @@ mod restart;
 mod run;
 mod search;
 mod start;
+pub mod stats;
 mod stop;
 mod system;
 mod system_prune;
+mod top;
 mod volume;
 mod wait;
 
@@ -63,6 +68,11 @@ pub fn run(action: Action, ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) 
         Action::ContainerRestart => restart::run(ctx, m),
         Action::ContainerPause => pause::pause(ctx, m),
         Action::ContainerUnpause => pause::unpause(ctx, m),
+        Action::ContainerExec => exec::run(ctx, m),
+        Action::ContainerTop => top::run(ctx, m),
+        Action::ContainerStats => stats::run(ctx, m),
+        Action::ContainerCp => cp::run(ctx, m),
+        Action::ContainerExport => export::run(ctx, m),
     }
 }
 
