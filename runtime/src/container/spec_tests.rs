@@ -358,7 +358,7 @@ fn host_network_shares_the_namespace() {
     assert!(!ns.contains(&"network"));
     assert!(s["linux"]
         .get("sysctl")
-        .map_or(true, |v| v.as_object().unwrap().is_empty()));
+        .is_none_or(|v| v.as_object().unwrap().is_empty()));
 }
 
 #[test]

@@ -305,7 +305,7 @@ fn prune_removes_only_stopped_containers() {
         .into_iter()
         .map(|c| c.id)
         .collect();
-    assert_eq!(left, [running.clone()]);
+    assert_eq!(left, std::slice::from_ref(&running));
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(lab.engine.container_prune().unwrap().deleted, [running]);
@@ -349,7 +349,7 @@ fn volumes_named_anonymous_and_in_use() {
         err(lab.engine.volume_remove("site", false).unwrap_err()),
         format!("remove site: volume is in use - [{id}]")
     );
-    assert_eq!(lab.engine.volume_users("site").unwrap(), [id.clone()]);
+    assert_eq!(lab.engine.volume_users("site").unwrap(), std::slice::from_ref(&id));
     // Nothing unused to prune yet.
     assert!(lab.engine.volume_prune(true).unwrap().deleted.is_empty());
     // rm -v removes the anonymous volume but keeps the named one.
