@@ -349,7 +349,10 @@ fn volumes_named_anonymous_and_in_use() {
         err(lab.engine.volume_remove("site", false).unwrap_err()),
         format!("remove site: volume is in use - [{id}]")
     );
-    assert_eq!(lab.engine.volume_users("site").unwrap(), std::slice::from_ref(&id));
+    assert_eq!(
+        lab.engine.volume_users("site").unwrap(),
+        std::slice::from_ref(&id)
+    );
     // Nothing unused to prune yet.
     assert!(lab.engine.volume_prune(true).unwrap().deleted.is_empty());
     // rm -v removes the anonymous volume but keeps the named one.
