@@ -10,6 +10,16 @@ use nix::unistd::Pid;
 
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 
+/// Serialises creating container cgroups (shared) against removing the empty `dockerlings`
+/// parent (exclusive), so the parent never vanishes between libcontainer's mkdir of it and of
+/// the container's own directory. Global to the host, like the cgroup tree itself.
+const PARENT_LOCK: &str = "/run/dockerlings-cgroup.lock";
+
+/// Held while a container's cgroup is being created.
+pub fn creation_guard() -> Option<crate::fsutil::FileLock> {
+    crate::fsutil::FileLock::shared(Path::new(PARENT_LOCK)).ok()
+}
+
 /// True when the host runs the unified (v2-only) hierarchy.
 pub fn is_v2() -> bool {
     Path::new(CGROUP_ROOT).join("cgroup.controllers").exists()
@@ -103,11 +113,31 @@ pub fn thaw(id: &str) {
     }
 }
 
-/// Removes the container's (empty) cgroup directories, children first.
+/// Removes the container's (empty) cgroup directories, children first, then the shared
+/// `dockerlings` parent where no other container still has a cgroup, so nothing is left
+/// behind once the last container is gone.
 pub fn remove(id: &str) {
     for dir in dirs(id) {
         remove_tree(&dir);
     }
+    let Ok(_exclusive) = crate::fsutil::FileLock::exclusive(Path::new(PARENT_LOCK)) else {
+        return;
+    };
+    for parent in parent_dirs() {
+        // Fails (ENOTEMPTY/EBUSY) while another container has a cgroup below it: fine.
+        let _ = std::fs::remove_dir(parent);
+    }
+}
+
+/// Every existing `dockerlings` parent directory: the v2 one and one per v1 controller.
+fn parent_dirs() -> Vec<PathBuf> {
+    let root = Path::new(CGROUP_ROOT);
+    let mut out = vec![root.join("dockerlings")];
+    if let Ok(entries) = std::fs::read_dir(root) {
+        out.extend(entries.flatten().map(|e| e.path().join("dockerlings")));
+    }
+    out.retain(|dir| dir.is_dir());
+    out
 }
 
 fn remove_tree(dir: &Path) {

@@ -404,12 +404,14 @@ impl Supervisor {
             });
         }
         unblock_signals();
+        let guard = cgroup::creation_guard();
         let container = builder
             .as_init(self.layout.bundle())
             .with_systemd(false)
             .with_detach(true)
             .build()
             .map_err(classify_create_error)?;
+        drop(guard);
         let stdio = match console {
             Some(listener) => Stdio::Tty {
                 master: Some(receive_master(&listener)?),
