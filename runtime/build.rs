@@ -27,22 +27,16 @@ fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
     let toolbox_dir = manifest_dir.join("toolbox");
     let workspace = manifest_dir.parent().unwrap().to_path_buf();
-    println!(
-        "cargo:rerun-if-changed={}",
-        toolbox_dir.join("src").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        toolbox_dir.join("assets").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        toolbox_dir.join("Cargo.toml").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        workspace.join("Cargo.lock").display()
-    );
+    // Only paths that exist: cargo re-runs a build script on every build when one is missing.
+    for input in [
+        toolbox_dir.join("src"),
+        toolbox_dir.join("applets.txt"),
+        toolbox_dir.join("Cargo.toml"),
+        workspace.join("Cargo.toml"),
+        workspace.join("Cargo.lock"),
+    ] {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
 
     let target = env::var("TARGET").unwrap();
     let target_dir = target_root(&out_dir).join("toolbox");
