@@ -6,7 +6,8 @@
 //! - save throughput, vs GNU tar archiving the same unpacked layers;
 //! - load throughput, vs GNU tar extracting the same archive.
 //!
-//! Targets are recorded in the book (architecture page); this harness only measures.
+//! The latest figures are in the book (architecture page, "Measuring"); this harness only
+//! measures.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
