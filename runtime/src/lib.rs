@@ -11,6 +11,7 @@ mod error;
 pub mod fsutil;
 pub mod image;
 mod paths;
+pub mod platform;
 pub mod shim;
 pub mod toolbox;
 

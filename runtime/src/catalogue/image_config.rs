@@ -84,18 +84,11 @@ pub struct Platform {
 
 impl Platform {
     pub fn current() -> Self {
-        let (architecture, variant) = match std::env::consts::ARCH {
-            "x86_64" => ("amd64", None),
-            "aarch64" => ("arm64", Some("v8")),
-            "x86" => ("386", None),
-            "arm" => ("arm", Some("v7")),
-            "powerpc64" => ("ppc64le", None),
-            other => (other, None),
-        };
+        let host = crate::platform::host();
         Self {
-            architecture,
-            variant,
-            os: "linux",
+            architecture: host.architecture,
+            variant: host.variant,
+            os: host.os,
         }
     }
 }

@@ -105,12 +105,8 @@ impl TerminalProgress {
 }
 
 fn host_platform() -> String {
-    let arch = match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        other => other,
-    };
-    format!("linux/{arch}")
+    let host = dockerlings_runtime::platform::host();
+    format!("{}/{}", host.os, host.architecture)
 }
 
 pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {

@@ -18,12 +18,7 @@ use crate::docker::units::{
 use crate::docker::{CmdResult, Ctx, Failure};
 
 fn go_arch() -> &'static str {
-    match std::env::consts::ARCH {
-        "x86_64" => "amd64",
-        "aarch64" => "arm64",
-        "x86" => "386",
-        other => other,
-    }
+    dockerlings_runtime::platform::host().architecture
 }
 
 fn run_template(format: &str, data: &Value) -> Result<String, Failure> {

@@ -17,18 +17,11 @@ pub struct Platform {
 
 /// The platform this process runs on, in OCI terms.
 pub fn host() -> Platform {
-    let (architecture, variant) = match std::env::consts::ARCH {
-        "x86_64" => ("amd64", None),
-        "aarch64" => ("arm64", Some("v8")),
-        "x86" => ("386", None),
-        "arm" => ("arm", Some("v7")),
-        "powerpc64" => ("ppc64le", None),
-        other => (other, None),
-    };
+    let host = crate::platform::host();
     Platform {
-        architecture: architecture.to_string(),
-        os: "linux".to_string(),
-        variant: variant.map(str::to_string),
+        architecture: host.architecture.to_string(),
+        os: host.os.to_string(),
+        variant: host.variant.map(str::to_string),
     }
 }
 
