@@ -353,15 +353,7 @@ fn fetch(o: &Opts, raw_url: &str) -> i32 {
 /// stderr when the output is not a terminal and `-s` was not given.
 fn write_out(o: &Opts, data: &[u8], url: &Url, append: bool) -> Result<(), i32> {
     let file = if o.remote_name {
-        let name = url
-            .path
-            .split('?')
-            .next()
-            .unwrap_or("")
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
+        let name = url.file_name().to_string();
         if name.is_empty() {
             return Err(fail(o, 23, "Remote file name has no length"));
         }

@@ -18,6 +18,13 @@ pub struct Url {
 }
 
 impl Url {
+    /// The last segment of the path without the query (`/a/b.html?x` → `b.html`); empty for
+    /// a path ending in `/`. What curl `-O` and wget name the saved file after.
+    pub fn file_name(&self) -> &str {
+        let path = self.path.split('?').next().unwrap_or("");
+        path.rsplit('/').next().unwrap_or("")
+    }
+
     /// Parses `url`; a URL without a scheme is taken as `http://`.
     pub fn parse(url: &str) -> Result<Url, String> {
         let (scheme, rest) = match url.split_once("://") {
@@ -288,6 +295,14 @@ fn read_body(r: &mut impl BufRead, resp: &Response) -> Result<Vec<u8>, FetchErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_names_come_from_the_last_path_segment() {
+        let name = |u: &str| Url::parse(u).unwrap().file_name().to_string();
+        assert_eq!(name("http://h/a/b.html?x=/y"), "b.html");
+        assert_eq!(name("http://h/dir/"), "");
+        assert_eq!(name("http://h"), "");
+    }
 
     #[test]
     fn parses_urls() {

@@ -193,22 +193,10 @@ fn fetch(
         }
         let name = match output {
             Some(o) => o.to_string(),
-            None => {
-                let n = url
-                    .path
-                    .split('?')
-                    .next()
-                    .unwrap_or("")
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or("")
-                    .to_string();
-                if n.is_empty() {
-                    "index.html".into()
-                } else {
-                    n
-                }
-            }
+            None => match url.file_name() {
+                "" => "index.html".to_string(),
+                name => name.to_string(),
+            },
         };
         if name == "-" {
             if !quiet {
