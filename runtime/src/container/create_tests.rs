@@ -6,6 +6,7 @@ fn host() -> HostFacts {
         nofile_hard: 1 << 20,
         swap_limit: true,
         cgroup_v2: false,
+        cgroup_v1_hierarchies: Vec::new(),
     }
 }
 

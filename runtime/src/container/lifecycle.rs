@@ -124,8 +124,11 @@ impl Engine {
             Status::Running | Status::Restarting => return Ok(false),
             _ => {}
         }
-        self.container_store()?
-            .update_state(&record.id, |s| s.stopped_by_user = false)?;
+        // A fresh container was never stopped: no state to rewrite (and fsync).
+        if state.stopped_by_user {
+            self.container_store()?
+                .update_state(&record.id, |s| s.stopped_by_user = false)?;
+        }
         Ok(true)
     }
 
@@ -165,22 +168,39 @@ impl Engine {
         }
         let deadline = (timeout >= 0).then(|| Instant::now() + Duration::from_secs(timeout as u64));
         loop {
-            let now = self.fresh_state(&id)?;
+            let now = match self.fresh_state(&id) {
+                Ok(now) => now,
+                // A `--rm` container's supervisor removed it as soon as it stopped.
+                Err(e) if is_gone(&e) => break,
+                Err(e) => return Err(e),
+            };
             if !live(now.status) {
-                return Ok(());
+                break;
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
+                self.kill_hard(&id)?;
+                self.wait_not_live(&id)?;
                 break;
             }
             std::thread::sleep(POLL);
         }
-        self.kill_hard(&id)?;
-        self.wait_not_live(&id)
+        if record.host_config.auto_remove {
+            // `--rm`: done once the supervisor has removed the container and its anonymous
+            // volumes and exited, so the next command no longer sees them.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while super::control::supervisor_alive(&state) && Instant::now() < deadline {
+                std::thread::sleep(POLL);
+            }
+        }
+        Ok(())
     }
 
     /// SIGKILL to PID 1 and everything in the cgroup.
     fn kill_hard(&self, id: &str) -> Result<()> {
-        let state = self.fresh_state(id)?;
+        let state = match self.fresh_state(id) {
+            Err(e) if is_gone(&e) => return Ok(()),
+            state => state?,
+        };
         if state.pid > 0 {
             let _ = kill(Pid::from_raw(state.pid), Signal::SIGKILL);
         }
@@ -189,10 +209,13 @@ impl Engine {
     }
 
     fn wait_not_live(&self, id: &str) -> Result<()> {
-        while live(self.fresh_state(id)?.status) {
-            std::thread::sleep(POLL);
+        loop {
+            match self.fresh_state(id) {
+                Ok(state) if live(state.status) => std::thread::sleep(POLL),
+                Err(e) if !is_gone(&e) => return Err(e),
+                _ => return Ok(()),
+            }
         }
-        Ok(())
     }
 
     /// `POST /containers/{id}/kill`: sends `signal` (default SIGKILL) to PID 1.
@@ -353,6 +376,15 @@ impl Engine {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Whether `err` says the container no longer exists: a `--rm` container is removed by its
+/// supervisor the moment it stops, so whoever stopped it finds it gone, and that is success.
+pub(super) fn is_gone(err: &crate::Error) -> bool {
+    matches!(
+        err,
+        crate::Error::Container(super::ContainerError::NoSuchContainer(_))
+    )
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ use oci_spec::runtime::{
     UserBuilder,
 };
 
-use super::record::ContainerRecord;
+use super::record::{ContainerRecord, HostConfig};
 use super::ContainerError;
 
 /// Paths Docker masks in every container (moby `oci.DefaultSpec`, Docker 25).
@@ -95,6 +95,9 @@ pub struct HostFacts {
     /// on v2); Docker warns and drops the swap limit otherwise.
     pub swap_limit: bool,
     pub cgroup_v2: bool,
+    /// The v1 hierarchies mounted below `/sys/fs/cgroup` (`memory`, `cpu,cpuacct`,
+    /// `systemd`, …); none on a v2-only host.
+    pub cgroup_v1_hierarchies: Vec<String>,
 }
 
 impl HostFacts {
@@ -118,8 +121,26 @@ impl HostFacts {
             nofile_hard,
             swap_limit,
             cgroup_v2,
+            cgroup_v1_hierarchies: cgroup_v1_hierarchies(
+                &std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default(),
+            ),
         }
     }
+}
+
+/// The names of the v1 cgroup hierarchies mounted below `/sys/fs/cgroup`, from a
+/// `/proc/self/mountinfo` text (mount point is the 5th field, the type follows ` - `).
+pub fn cgroup_v1_hierarchies(mountinfo: &str) -> Vec<String> {
+    mountinfo
+        .lines()
+        .filter_map(|line| {
+            let (mount, fs) = line.split_once(" - ")?;
+            let point = mount.split(' ').nth(4)?;
+            let name = point.strip_prefix("/sys/fs/cgroup/")?;
+            (fs.split(' ').next() == Some("cgroup") && !name.contains('/'))
+                .then(|| name.to_string())
+        })
+        .collect()
 }
 
 /// A user resolved to numbers (Docker's `GetExecUser`).
@@ -414,11 +435,16 @@ pub fn generate(input: &SpecInput<'_>) -> Result<Spec, ContainerError> {
         .cwd(cwd)
         .capabilities(capabilities)
         .rlimits(vec![rlimit])
-        .no_new_privileges(hc.security_opt.iter().flatten().any(|o| {
-            o == "no-new-privileges"
-                || o == "no-new-privileges:true"
-                || o == "no-new-privileges=true"
-        }))
+        // The seccomp filter is installed after capabilities are dropped, which the kernel
+        // allows only with no_new_privs: confined containers always run with it.
+        .no_new_privileges(
+            seccomp_profile(hc) == "default"
+                || hc.security_opt.iter().flatten().any(|o| {
+                    o == "no-new-privileges"
+                        || o == "no-new-privileges:true"
+                        || o == "no-new-privileges=true"
+                }),
+        )
         .oom_score_adj(hc.oom_score_adj as i32)
         .build()
         .map_err(spec_error)?;
@@ -525,7 +551,7 @@ pub fn generate(input: &SpecInput<'_>) -> Result<Spec, ContainerError> {
         .namespaces(namespaces)
         .resources(resources.build().map_err(spec_error)?)
         .masked_paths(hc.masked_paths.clone())
-        .readonly_paths(hc.readonly_paths.clone())
+        .readonly_paths(readonly_paths(hc, input.host))
         .sysctl(sysctl)
         .build()
         .map_err(spec_error)?;
@@ -540,7 +566,45 @@ pub fn generate(input: &SpecInput<'_>) -> Result<Spec, ContainerError> {
     if !record.config.domainname.is_empty() {
         spec = spec.domainname(record.config.domainname.clone());
     }
-    spec.build().map_err(spec_error)
+    let annotations = HashMap::from([(
+        crate::shim::seccomp::ANNOTATION.to_string(),
+        seccomp_profile(hc).to_string(),
+    )]);
+    spec.annotations(annotations).build().map_err(spec_error)
+}
+
+/// Docker's read-only paths, and on a cgroup v1 host the container's cgroup view: its
+/// mount is read-only in the spec, but libcontainer binds each v1 hierarchy read-write
+/// whatever the options say, which would let a container lift its own memory and pids
+/// limits. Read-only paths are applied after every mount, each one's top mount only, so
+/// `/sys/fs/cgroup` and each hierarchy below it are listed.
+fn readonly_paths(hc: &HostConfig, host: &HostFacts) -> Vec<String> {
+    let mut paths = hc.readonly_paths.clone();
+    if !host.cgroup_v2 && !host.cgroup_v1_hierarchies.is_empty() {
+        paths.push("/sys/fs/cgroup".to_string());
+        paths.extend(
+            host.cgroup_v1_hierarchies
+                .iter()
+                .map(|name| format!("/sys/fs/cgroup/{name}")),
+        );
+    }
+    paths
+}
+
+/// Which seccomp profile the container runs under: Docker's `default`, or `unconfined` for
+/// `--security-opt seccomp=unconfined`.
+pub fn seccomp_profile(hc: &HostConfig) -> &'static str {
+    // `--privileged` is recorded but not granted (see CreateOptions), so it stays confined.
+    let unconfined = hc
+        .security_opt
+        .iter()
+        .flatten()
+        .any(|o| o == "seccomp=unconfined" || o == "seccomp:unconfined");
+    if unconfined {
+        "unconfined"
+    } else {
+        "default"
+    }
 }
 
 /// Writes `spec` to `<container dir>/bundle/config.json`, atomically.

@@ -10,6 +10,7 @@ fn host() -> HostFacts {
         nofile_hard: 524_288,
         swap_limit: true,
         cgroup_v2: true,
+        cgroup_v1_hierarchies: Vec::new(),
     }
 }
 
@@ -293,7 +294,10 @@ fn namespaces_caps_paths_and_rlimits() {
     assert_eq!(strs(&s["linux"]["maskedPaths"]), MASKED_PATHS);
     assert_eq!(strs(&s["linux"]["readonlyPaths"]), READONLY_PATHS);
     assert!(strs(&s["linux"]["maskedPaths"]).contains(&"/proc/kcore".to_string()));
-    assert_eq!(s["process"]["noNewPrivileges"], false);
+    // Docker's default seccomp profile is installed after the capabilities are dropped,
+    // which needs no_new_privs; it is off only for unconfined containers.
+    assert_eq!(s["process"]["noNewPrivileges"], true);
+    assert_eq!(s["annotations"]["org.dockerlings.seccomp"], "default");
     let rl = &s["process"]["rlimits"][0];
     assert_eq!(rl["type"], "RLIMIT_NOFILE");
     assert_eq!(
@@ -376,4 +380,65 @@ fn written_atomically_into_the_bundle() {
     assert_eq!(path, dir.path().join("bundle/config.json"));
     let back = Spec::load(&path).unwrap();
     assert_eq!(back, spec);
+}
+
+#[test]
+fn cgroup_v1_hierarchies_are_read_only_paths() {
+    let mountinfo = "\
+35 24 0:31 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755
+36 35 0:32 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid - cgroup cgroup rw,cpu,cpuacct
+37 35 0:33 / /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids
+38 35 0:34 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw
+39 35 0:35 / /sys/fs/cgroup/systemd rw,nosuid - cgroup cgroup rw,name=systemd
+40 24 0:36 / /srv/cgroup/memory rw - cgroup cgroup rw,memory";
+    let hierarchies = cgroup_v1_hierarchies(mountinfo);
+    assert_eq!(hierarchies, ["cpu,cpuacct", "pids", "systemd"]);
+    let r = record(&base());
+    let v1 = HostFacts {
+        cgroup_v2: false,
+        cgroup_v1_hierarchies: hierarchies,
+        ..host()
+    };
+    let paths = readonly_paths(&r.host_config, &v1);
+    assert_eq!(paths[..READONLY_PATHS.len()], *READONLY_PATHS);
+    assert_eq!(
+        paths[READONLY_PATHS.len()..],
+        [
+            "/sys/fs/cgroup",
+            "/sys/fs/cgroup/cpu,cpuacct",
+            "/sys/fs/cgroup/pids",
+            "/sys/fs/cgroup/systemd"
+        ]
+    );
+    // What Docker records (and inspect shows) stays Docker's list.
+    assert_eq!(r.host_config.readonly_paths, READONLY_PATHS);
+}
+
+#[test]
+fn seccomp_unconfined_and_invalid_security_opts() {
+    let opts = CreateOptions {
+        security_opt: vec!["seccomp=unconfined".into()],
+        ..base()
+    };
+    let s = spec_json(&opts, ResolvedUser::default());
+    assert_eq!(s["annotations"]["org.dockerlings.seccomp"], "unconfined");
+    assert_eq!(s["process"]["noNewPrivileges"], false);
+    let bad = CreateOptions {
+        security_opt: vec!["foo".into()],
+        ..base()
+    };
+    let err = plan(
+        ID,
+        "/x",
+        &bad,
+        "sha256:feed",
+        &json!({}),
+        Path::new("/lib/containers/c"),
+        Path::new("/lib/volumes"),
+        &host(),
+        chrono::Utc::now(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.to_string(), "invalid --security-opt 1: \"foo\"");
 }

@@ -86,6 +86,8 @@ pub fn procs(id: &str) -> Vec<i32> {
 pub fn kill_all(id: &str, timeout: Duration) -> bool {
     thaw(id);
     let deadline = Instant::now() + timeout;
+    // A killed process is usually gone within a millisecond: look again soon, then less often.
+    let mut pause = Duration::from_millis(1);
     loop {
         let pids = procs(id);
         if pids.is_empty() {
@@ -97,7 +99,8 @@ pub fn kill_all(id: &str, timeout: Duration) -> bool {
         for pid in pids {
             let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(5));
     }
 }
 

@@ -1,8 +1,10 @@
 //! The supervisor side of [`ProcessControl`]: how `rm -f`, `system prune` and
 //! reconciliation end a container and release what it held on the host.
 
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
@@ -40,10 +42,7 @@ impl ProcessControl for ShimControl {
         // A real container's supervisor records the exit and leaves by itself; without a
         // cgroup there is nothing it could be waiting for.
         let grace = if had_cgroup { 10 } else { 0 };
-        let deadline = Instant::now() + Duration::from_secs(grace);
-        while supervisor_alive(state) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        wait_supervisor_exit(state, Instant::now() + Duration::from_secs(grace));
         if supervisor_alive(state) {
             let _ = kill(Pid::from_raw(state.supervisor_pid), Signal::SIGKILL);
         }
@@ -67,4 +66,44 @@ impl ProcessControl for ShimControl {
         let _ = std::fs::remove_file(layout.console_socket());
         Ok(())
     }
+}
+
+/// Waits until the supervisor recorded in `state` has exited, or `deadline` has passed:
+/// woken by its pidfd the moment it exits, or looking every millisecond on kernels without
+/// pidfds (before 5.3).
+fn wait_supervisor_exit(state: &RuntimeState, deadline: Instant) {
+    // Opened before the liveness check below, so it cannot name a recycled PID.
+    let pidfd = pidfd_open(state.supervisor_pid);
+    while supervisor_alive(state) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        match &pidfd {
+            Some(fd) => {
+                let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+                let ms = left.as_millis().clamp(1, 100) as i32;
+                let _ = poll(
+                    &mut fds,
+                    PollTimeout::try_from(ms).unwrap_or(PollTimeout::NONE),
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(1)),
+        }
+    }
+}
+
+/// A pidfd of process `pid` (readable once it has exited), if the kernel has them.
+fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+    if pid <= 0 {
+        return None;
+    }
+    // SAFETY: pidfd_open(2) takes a PID and flags and returns a new descriptor or -1; it
+    // reads and writes no memory of ours.
+    let fd = unsafe { nix::libc::syscall(nix::libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return None;
+    }
+    // SAFETY: the kernel has just installed this descriptor for us; nothing else owns it.
+    Some(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }

@@ -1,6 +1,7 @@
 //! What runs in the container's init process right before the program is executed:
 //! finding the program as Docker does (so a missing one fails `create` with exit 127 and a
-//! non-executable one with 126, before the container counts as started), then `execve`.
+//! non-executable one with 126, before the container counts as started), installing Docker's
+//! default seccomp profile, then `execve`.
 
 use std::ffi::CString;
 use std::os::unix::fs::PermissionsExt;
@@ -63,6 +64,15 @@ pub fn look_path(name: &str, path: &str) -> Result<PathBuf, String> {
     Err(format!("{NOT_FOUND}{name}"))
 }
 
+/// Whether the spec asks for Docker's default seccomp profile (the annotation is absent
+/// only in specs written before profiles existed: those run confined too).
+fn confined(spec: &Spec) -> bool {
+    spec.annotations()
+        .as_ref()
+        .and_then(|a| a.get(super::seccomp::ANNOTATION))
+        .is_none_or(|profile| profile != "unconfined")
+}
+
 impl Executor for ContainerExecutor {
     fn exec(&self, spec: &Spec) -> Result<(), ExecutorError> {
         let args = args(spec).ok_or(ExecutorError::InvalidArg)?;
@@ -73,6 +83,10 @@ impl Executor for ContainerExecutor {
             .iter()
             .map(|a| CString::new(a.as_bytes()).unwrap_or_default())
             .collect();
+        // Last before exec: from here on only what the profile allows may run.
+        if confined(spec) {
+            super::seccomp::install_default().map_err(|e| ExecutorError::Other(e.to_string()))?;
+        }
         // The environment was set from the spec by `setup_envs` before this point.
         let err = nix::unistd::execv(&program, &argv).unwrap_err();
         Err(ExecutorError::Other(format!(

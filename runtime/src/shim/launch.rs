@@ -22,10 +22,16 @@ pub struct SupervisorCommand {
 }
 
 impl SupervisorCommand {
-    /// This very executable with `__supervise`.
+    /// This very executable with `__supervise`: through `/proc/self/exe`, so the program
+    /// that is running starts even when its file was replaced meanwhile (a rebuild or an
+    /// upgrade unlinks the old one, and its path then names a different program or none).
     pub fn current_exe() -> Result<Self, ShimError> {
-        let program =
-            std::env::current_exe().map_err(|e| ShimError::io("find own executable", e))?;
+        let own = PathBuf::from("/proc/self/exe");
+        let program = if own.exists() {
+            own
+        } else {
+            std::env::current_exe().map_err(|e| ShimError::io("find own executable", e))?
+        };
         Ok(Self {
             program,
             args: vec![OsString::from(SUBCOMMAND)],

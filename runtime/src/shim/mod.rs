@@ -20,6 +20,8 @@ pub mod layout;
 pub mod logfile;
 pub mod overlay;
 pub mod proc;
+pub mod seccomp;
+mod seccomp_profile;
 mod supervisor;
 
 pub use control::ShimControl;

@@ -14,6 +14,39 @@ pub fn mount_overlay(
     work: &Path,
     target: &Path,
 ) -> Result<(), ShimError> {
+    mount_with(lower, upper, work, target, "")
+}
+
+/// Mounts the overlay of a container whose upper layer is thrown away when it ends (`--rm`)
+/// with overlayfs's `volatile` option (Linux 5.10): its upper layer is never synced to disk,
+/// not even at unmount, where a normal overlay syncs the whole filesystem below it — on a
+/// busy disk most of a short container's teardown. Podman mounts `--rm` containers the same
+/// way. A kernel without the option gets a normal mount.
+pub fn mount_volatile_overlay(
+    lower: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+) -> Result<(), ShimError> {
+    // A volatile mount leaves `work/work/incompat/volatile` behind until the work dir is
+    // reused, and overlayfs refuses that work dir while it is there (the upper layer may be
+    // incomplete after a crash, which does not matter for a layer about to be deleted).
+    let _ = std::fs::remove_dir_all(work.join("work").join("incompat"));
+    match mount_with(lower, upper, work, target, ",volatile") {
+        Err(ShimError::Io { source, .. }) if source.raw_os_error() == Some(nix::libc::EINVAL) => {
+            mount_with(lower, upper, work, target, "")
+        }
+        other => other,
+    }
+}
+
+fn mount_with(
+    lower: &[PathBuf],
+    upper: &Path,
+    work: &Path,
+    target: &Path,
+    extra_options: &str,
+) -> Result<(), ShimError> {
     for dir in [upper, work, target] {
         std::fs::create_dir_all(dir)
             .map_err(|e| ShimError::io(format!("create {}", dir.display()), e))?;
@@ -23,7 +56,7 @@ pub fn mount_overlay(
     }
     let lowerdir: Vec<String> = lower.iter().map(|p| p.display().to_string()).collect();
     let options = format!(
-        "lowerdir={},upperdir={},workdir={}",
+        "lowerdir={},upperdir={},workdir={}{extra_options}",
         lowerdir.join(":"),
         upper.display(),
         work.display()

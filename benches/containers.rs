@@ -1,0 +1,596 @@
+//! Container benchmarks: `cargo bench --bench containers` (as root).
+//!
+//! Wall time of whole `dockerlings docker …` processes, as a learner types them, against
+//! Debian's podman doing the same on the same machine in the same run, so the ratios
+//! compare across machines:
+//! - `run --rm hello-world` (create, start, attach, wait, remove);
+//! - `run -d busybox sleep 300` followed by `rm -f <id>`;
+//! - memory of the per-container supervisor (`dockerlings __supervise`) against podman's
+//!   `conmon`: RSS and PSS from `/proc/<pid>/smaps_rollup`, for one running container and
+//!   for several at once (PSS shares the binary's pages between them).
+//!
+//! The ratio uses `--network none` on both sides: podman's default networking would build
+//! bridges and firewall rules on the real host. Ours is also measured in its default
+//! network mode (its networks live in the engine's own namespaces, never the host's).
+//! Podman runs with a temporary `--root`, `--runroot`, `--tmpdir` and network config dir,
+//! a `CONTAINERS_CONF` of its own (the ulimits and runtime this machine needs) and the
+//! images `dockerlings docker save` writes; Docker's `rm -f` kills at once, so podman's
+//! is `rm -f -t 0` (podman 4 would otherwise wait 10 s for the stop signal first).
+//! Without podman the bench prints our numbers and says the peer was not measured.
+//!
+//! `BENCH_RUNS` sets the number of measured rounds (default 20), after a warm-up; each round
+//! runs every row once, so a change in the machine's load hits all rows alike. The latest
+//! figures are in the book (architecture page, "Measuring"); this harness only measures.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const WARM_UP: usize = 3;
+/// How many containers run at once for the "several" memory figure.
+const MANY: usize = 5;
+/// How long running containers idle before their supervisors' memory is read.
+const SETTLE: Duration = Duration::from_millis(500);
+
+fn main() {
+    if !nix::unistd::Uid::effective().is_root() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the container benchmark needs root in CI"
+        );
+        println!("skipping: the container benchmark needs root (containers are real)");
+        return;
+    }
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(20);
+
+    let ours = Ours::new();
+    ours.ok(&["pull", "hello-world"]);
+    ours.ok(&["pull", "busybox"]);
+    let podman = match Podman::new(&ours) {
+        Ok(p) => Some(p),
+        Err(why) => {
+            println!("podman: not measured ({why})\n");
+            None
+        }
+    };
+
+    println!(
+        "dockerlings container benchmarks: wall time of whole processes, {runs} rounds after \
+         {WARM_UP} warm-up rounds, each round running every row once (ms: median p10–p90)\n"
+    );
+    // Interleaved rounds, so a change in the machine's load hits every row alike.
+    let mut rows = [
+        Series::new("--network none", true),
+        Series::new("default network", false),
+    ];
+    let mut peer = Series::new("--network none", true);
+    for round in 0..WARM_UP + runs {
+        let keep = round >= WARM_UP;
+        for series in &mut rows {
+            let network = series.none.then_some("none");
+            let hello = ours.hello(network);
+            let (run, rm) = ours.detached(network);
+            series.push(keep, hello, run, rm);
+        }
+        if let Some(p) = &podman {
+            let hello = p.hello();
+            let (run, rm) = p.detached();
+            peer.push(keep, hello, run, rm);
+        }
+    }
+    println!(
+        "{:<44} {:>22} {:>22} {:>12}",
+        "", "dockerlings", "podman", "podman/ours"
+    );
+    for series in &rows {
+        // Podman only with `--network none` (the network rule: see the module docs).
+        let peer = podman.as_ref().filter(|_| series.none).map(|_| &peer);
+        let label = series.label;
+        row(
+            &format!("run --rm hello-world ({label})"),
+            &series.hello,
+            peer.map(|p| p.hello.as_slice()),
+        );
+        let sum = |s: &Series| -> Vec<Duration> {
+            s.run_d.iter().zip(&s.rm_f).map(|(a, b)| *a + *b).collect()
+        };
+        row(
+            &format!("run -d busybox + rm -f ({label})"),
+            &sum(series),
+            peer.map(sum).as_deref(),
+        );
+        row(
+            "  of which run -d",
+            &series.run_d,
+            peer.map(|p| p.run_d.as_slice()),
+        );
+        row(
+            "  of which rm -f",
+            &series.rm_f,
+            peer.map(|p| p.rm_f.as_slice()),
+        );
+    }
+    if podman.is_none() {
+        println!("(podman not measured)");
+    }
+
+    println!();
+    println!(
+        "{:<44} {:>22} {:>22} {:>12}",
+        "memory per running container (kB)",
+        "supervisor RSS / PSS",
+        "conmon RSS / PSS",
+        "conmon/ours RSS"
+    );
+    for count in [1, MANY] {
+        let ours_mem = ours.supervisor_memory(count);
+        let peer_mem = podman.as_ref().map(|p| p.conmon_memory(count));
+        let label = if count == 1 {
+            "one container".to_string()
+        } else {
+            format!("{count} containers, mean")
+        };
+        let fmt = |m: &Memory| format!("{} / {}", m.rss_kb, m.pss_kb);
+        println!(
+            "{:<44} {:>22} {:>22} {:>12}",
+            label,
+            fmt(&ours_mem),
+            peer_mem.as_ref().map_or("not measured".to_string(), fmt),
+            peer_mem.as_ref().map_or("-".to_string(), |p| format!(
+                "{:.2}",
+                p.rss_kb as f64 / ours_mem.rss_kb as f64
+            )),
+        );
+    }
+}
+
+/// The durations measured for one row of the table.
+struct Series {
+    label: &'static str,
+    none: bool,
+    hello: Vec<Duration>,
+    run_d: Vec<Duration>,
+    rm_f: Vec<Duration>,
+}
+
+impl Series {
+    fn new(label: &'static str, none: bool) -> Self {
+        Self {
+            label,
+            none,
+            hello: Vec::new(),
+            run_d: Vec::new(),
+            rm_f: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, keep: bool, hello: Duration, run_d: Duration, rm_f: Duration) {
+        if keep {
+            self.hello.push(hello);
+            self.run_d.push(run_d);
+            self.rm_f.push(rm_f);
+        }
+    }
+}
+
+fn row(what: &str, ours: &[Duration], peer: Option<&[Duration]>) {
+    let ours_stats = Stats::of(ours);
+    let (peer_text, ratio) = match peer {
+        Some(p) => {
+            let s = Stats::of(p);
+            (
+                s.to_string(),
+                format!("{:.1}×", s.median / ours_stats.median),
+            )
+        }
+        None => ("-".to_string(), "-".to_string()),
+    };
+    println!(
+        "{what:<44} {:>22} {peer_text:>22} {ratio:>12}",
+        ours_stats.to_string()
+    );
+}
+
+/// Median and 10th/90th percentiles (nearest rank), in milliseconds.
+struct Stats {
+    median: f64,
+    p10: f64,
+    p90: f64,
+}
+
+impl Stats {
+    fn of(samples: &[Duration]) -> Self {
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+        Self {
+            median: rank(0.5),
+            p10: rank(0.1),
+            p90: rank(0.9),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1} {:.1}–{:.1}", self.median, self.p10, self.p90)
+    }
+}
+
+/// Resident and proportional set size of one process, or the mean of several.
+#[derive(Debug, Clone, Copy, Default)]
+struct Memory {
+    rss_kb: u64,
+    pss_kb: u64,
+}
+
+impl Memory {
+    fn of(pid: u32) -> Self {
+        let rollup = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+            .unwrap_or_else(|e| panic!("read smaps_rollup of {pid}: {e}"));
+        let field = |name: &str| -> u64 {
+            rollup
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("no {name} in smaps_rollup of {pid}"))
+        };
+        Self {
+            rss_kb: field("Rss:"),
+            pss_kb: field("Pss:"),
+        }
+    }
+
+    fn mean(all: &[Memory]) -> Self {
+        let n = all.len() as u64;
+        Self {
+            rss_kb: all.iter().map(|m| m.rss_kb).sum::<u64>() / n,
+            pss_kb: all.iter().map(|m| m.pss_kb).sum::<u64>() / n,
+        }
+    }
+}
+
+fn check(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `cmd` to completion; returns how long it took and what it printed.
+fn timed(cmd: &mut Command) -> (Duration, Output) {
+    let start = Instant::now();
+    let out = cmd.stdin(Stdio::null()).output().expect("spawn");
+    (start.elapsed(), out)
+}
+
+/// dockerlings with a temporary state.
+struct Ours {
+    root: tempfile::TempDir,
+    run: tempfile::TempDir,
+}
+
+impl Ours {
+    fn new() -> Self {
+        Self {
+            root: tempfile::Builder::new()
+                .prefix("dl-bench-")
+                .tempdir()
+                .unwrap(),
+            // Short: unix socket paths below it must fit in 108 bytes.
+            run: tempfile::Builder::new()
+                .prefix("db")
+                .tempdir_in("/tmp")
+                .unwrap(),
+        }
+    }
+
+    fn docker(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
+        cmd.arg("docker")
+            .args(args)
+            .env("DOCKERLINGS_ROOT", self.root.path())
+            .env("DOCKERLINGS_RUN", self.run.path())
+            .env("DOCKERLINGS_OFFLINE", "1")
+            .env("LANG", "C");
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args).stdin(Stdio::null()).output().unwrap();
+        check(&format!("dockerlings docker {args:?}"), &out);
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn with_network<'a>(network: Option<&'a str>, args: &[&'a str]) -> Vec<&'a str> {
+        let mut all = vec!["run"];
+        if let Some(n) = network {
+            all.extend(["--network", n]);
+        }
+        all.extend(args);
+        all
+    }
+
+    fn hello(&self, network: Option<&str>) -> Duration {
+        let (took, out) =
+            timed(&mut self.docker(&Self::with_network(network, &["--rm", "hello-world"])));
+        check("dockerlings docker run --rm hello-world", &out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from Docker"));
+        took
+    }
+
+    fn start_sleeper(&self, network: Option<&str>) -> (Duration, String) {
+        let args = Self::with_network(network, &["-d", "busybox", "sleep", "300"]);
+        let (took, out) = timed(&mut self.docker(&args));
+        check("dockerlings docker run -d busybox sleep 300", &out);
+        (
+            took,
+            String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        )
+    }
+
+    /// `run -d` then `rm -f`: the two durations.
+    fn detached(&self, network: Option<&str>) -> (Duration, Duration) {
+        let (run, id) = self.start_sleeper(network);
+        let (rm, out) = timed(&mut self.docker(&["rm", "-f", &id]));
+        check("dockerlings docker rm -f", &out);
+        (run, rm)
+    }
+
+    /// Mean memory of the supervisors of `count` running containers.
+    fn supervisor_memory(&self, count: usize) -> Memory {
+        let ids: Vec<String> = (0..count)
+            .map(|_| self.start_sleeper(Some("none")).1)
+            .collect();
+        std::thread::sleep(SETTLE);
+        let all: Vec<Memory> = ids
+            .iter()
+            .map(|id| Memory::of(supervisor_pid(id)))
+            .collect();
+        for id in &ids {
+            self.ok(&["rm", "-f", id]);
+        }
+        Memory::mean(&all)
+    }
+}
+
+/// The PID of the `__supervise <id>` process.
+fn supervisor_pid(id: &str) -> u32 {
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+        if args.contains(&b"__supervise".as_slice()) && args.contains(&id.as_bytes()) {
+            return pid;
+        }
+    }
+    panic!("no supervisor process for container {id}");
+}
+
+impl Drop for Ours {
+    fn drop(&mut self) {
+        let out = self.docker(&["ps", "-aq", "--no-trunc"]).output();
+        if let Ok(out) = out {
+            for id in String::from_utf8_lossy(&out.stdout).lines() {
+                let _ = self.docker(&["rm", "-f", id]).output();
+                dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
+                dockerlings_runtime::shim::cgroup::remove(id);
+            }
+        }
+        // The default network's bridges live in the engine's lab host namespace.
+        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
+    }
+}
+
+/// Debian's podman with everything it writes kept in a temporary directory.
+struct Podman {
+    dir: tempfile::TempDir,
+    /// Files podman writes outside its `--root` whatever it is told; removed afterwards
+    /// when this run created them.
+    created_outside: Vec<PathBuf>,
+    /// The same for its `libpod_parent` cgroups (one per controller on cgroup v1).
+    created_cgroups: Vec<PathBuf>,
+}
+
+/// Directories podman (as root) writes whatever its options say: its blob-info cache and
+/// netavark's run directory.
+const PODMAN_OUTSIDE: &[&str] = &["/var/lib/containers", "/run/containers"];
+
+impl Podman {
+    /// Sets up podman and loads our two images into it; the reason when it cannot.
+    fn new(ours: &Ours) -> Result<Self, String> {
+        match Command::new("podman").arg("--version").output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => return Err(format!("podman: {e}")),
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("dl-podman-")
+            .tempdir()
+            .unwrap();
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            "[containers]\n\
+             default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
+             [engine]\n\
+             runtime = \"runc\"\n",
+        )
+        .unwrap();
+        let created_outside = PODMAN_OUTSIDE
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| !p.exists())
+            .collect();
+        let created_cgroups = podman_cgroups().filter(|p| !p.exists()).collect();
+        let podman = Self {
+            dir,
+            created_outside,
+            created_cgroups,
+        };
+        let mut save = ours
+            .docker(&["save", "hello-world", "busybox"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let load = podman
+            .command(&["load"])
+            .stdin(save.stdout.take().unwrap())
+            .output();
+        let saved = save.wait().unwrap();
+        let load = load.map_err(|e| format!("podman load: {e}"))?;
+        assert!(saved.success(), "dockerlings docker save failed");
+        if !load.status.success() {
+            return Err(format!(
+                "podman load failed: {}",
+                String::from_utf8_lossy(&load.stderr).trim()
+            ));
+        }
+        // A first container tells whether podman works here at all.
+        let probe = podman
+            .command(&["run", "--rm", "--network", "none", HELLO])
+            .output();
+        match probe {
+            Ok(out) if out.status.success() => Ok(podman),
+            Ok(out) => Err(format!(
+                "podman run failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Err(e) => Err(format!("podman run: {e}")),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("podman");
+        cmd.arg("--root")
+            .arg(self.path("root"))
+            .arg("--runroot")
+            .arg(self.path("runroot"))
+            .arg("--tmpdir")
+            .arg(self.path("tmp"))
+            .arg("--network-config-dir")
+            .arg(self.path("networks"))
+            .args(args)
+            .env("CONTAINERS_CONF", self.path("containers.conf"));
+        cmd
+    }
+
+    fn hello(&self) -> Duration {
+        let (took, out) = timed(&mut self.command(&["run", "--rm", "--network", "none", HELLO]));
+        check("podman run --rm hello-world", &out);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from Docker"));
+        took
+    }
+
+    fn start_sleeper(&self) -> (Duration, String) {
+        let (took, out) =
+            timed(&mut self.command(&["run", "-d", "--network", "none", BUSYBOX, "sleep", "300"]));
+        check("podman run -d busybox sleep 300", &out);
+        (
+            took,
+            String::from_utf8(out.stdout).unwrap().trim().to_string(),
+        )
+    }
+
+    fn detached(&self) -> (Duration, Duration) {
+        let (run, id) = self.start_sleeper();
+        let (rm, out) = timed(&mut self.command(&["rm", "-f", "-t", "0", &id]));
+        check("podman rm -f", &out);
+        (run, rm)
+    }
+
+    fn conmon_memory(&self, count: usize) -> Memory {
+        let ids: Vec<String> = (0..count).map(|_| self.start_sleeper().1).collect();
+        std::thread::sleep(SETTLE);
+        let all: Vec<Memory> = ids
+            .iter()
+            .map(|id| {
+                let out = self
+                    .command(&["inspect", "--format", "{{.State.ConmonPid}}", id])
+                    .output()
+                    .unwrap();
+                check("podman inspect", &out);
+                let pid = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+                Memory::of(pid)
+            })
+            .collect();
+        for id in &ids {
+            check(
+                "podman rm -f",
+                &self.command(&["rm", "-f", "-t", "0", id]).output().unwrap(),
+            );
+        }
+        Memory::mean(&all)
+    }
+}
+
+/// The names `podman load` gives our images.
+const HELLO: &str = "localhost/hello-world:latest";
+const BUSYBOX: &str = "localhost/busybox:latest";
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.command(&["rm", "-a", "-f", "-t", "0"]).output();
+        let _ = self.command(&["rmi", "-a", "-f"]).output();
+        unmount_below(self.dir.path());
+        for path in &self.created_outside {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        for path in &self.created_cgroups {
+            remove_cgroup_tree(path);
+        }
+    }
+}
+
+/// Where podman's cgroupfs manager puts its containers and `conmon`: `libpod_parent` in
+/// every hierarchy.
+fn podman_cgroups() -> impl Iterator<Item = PathBuf> {
+    let root = Path::new("/sys/fs/cgroup");
+    let mut dirs = vec![root.join("libpod_parent")];
+    if let Ok(entries) = std::fs::read_dir(root) {
+        dirs.extend(entries.flatten().map(|e| e.path().join("libpod_parent")));
+    }
+    dirs.into_iter()
+}
+
+/// Removes an (empty) cgroup and its child cgroups, children first.
+fn remove_cgroup_tree(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup_tree(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Unmounts whatever podman left mounted below `dir` (its storage keeps a private bind
+/// mount of its own directory), deepest first.
+fn unmount_below(dir: &Path) {
+    let prefix = dir.display().to_string();
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<&str> = mountinfo
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(4))
+        .filter(|p| p.starts_with(&prefix))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in points {
+        let _ = nix::mount::umount2(p, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
