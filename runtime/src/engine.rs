@@ -55,7 +55,7 @@ impl RegistryAccess {
 
 /// The note added to every pull: where the image really came from.
 const CATALOGUE_NOTE: &str =
-    "dockerlings: this image comes from dockerlings' built-in offline catalogue (a lab build, not Docker Hub's image)";
+    "this image comes from dockerlings' built-in offline catalogue (a lab build, not Docker Hub's image)";
 /// The note added when a pull cannot be served.
 const OFFLINE_NOTE: &str =
     "dockerlings works offline: only images of its built-in catalogue can be pulled (see `docker search`)";

@@ -20,6 +20,8 @@ pub enum Error {
     Container(#[from] crate::container::ContainerError),
     #[error(transparent)]
     Shim(#[from] crate::shim::ShimError),
+    #[error(transparent)]
+    Network(#[from] crate::network::NetworkError),
     #[error("{context}: {source}")]
     Io {
         context: String,

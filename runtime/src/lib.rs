@@ -10,6 +10,7 @@ mod engine;
 mod error;
 pub mod fsutil;
 pub mod image;
+pub mod network;
 mod paths;
 pub mod platform;
 pub mod shim;

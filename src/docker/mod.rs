@@ -90,6 +90,11 @@ pub struct Ctx<'a, 'io> {
 }
 
 impl Ctx<'_, '_> {
+    /// Where the engine's state lives.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
     /// The engine; opening failures read like Docker's "cannot connect" errors.
     pub fn engine(&mut self) -> Result<&Engine, Failure> {
         if self.engine.is_none() {

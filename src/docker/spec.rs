@@ -157,10 +157,19 @@ pub enum Action {
     // Processes in running containers (runtime/src/container/{exec,top,stats}.rs).
     ContainerExec,
     ContainerTop,
+    ContainerPort,
     ContainerStats,
     // Files in containers (runtime/src/container/{copy,export}.rs).
     ContainerCp,
     ContainerExport,
+    // Networks (runtime/src/network).
+    NetworkCreate,
+    NetworkList,
+    NetworkInspect,
+    NetworkRemove,
+    NetworkPrune,
+    NetworkConnect,
+    NetworkDisconnect,
 }
 
 impl Action {

@@ -74,22 +74,6 @@ fn port_key(port: &str) -> String {
     }
 }
 
-/// The container port of a `-p` spec (`8080:80`, `127.0.0.1:8080:80/tcp`, `80`).
-fn published_container_port(spec: &str) -> Option<String> {
-    let (ports, proto) = match spec.rsplit_once('/') {
-        Some((p, proto)) => (p, Some(proto)),
-        None => (spec, None),
-    };
-    let container = ports.rsplit(':').next()?;
-    if container.is_empty() {
-        return None;
-    }
-    Some(match proto {
-        Some(p) => format!("{container}/{p}"),
-        None => format!("{container}/tcp"),
-    })
-}
-
 /// Plans a new container: validates the options and merges them with the image config
 /// (`image_config` is the image config's `config` object).
 #[allow(clippy::too_many_arguments)]
@@ -122,6 +106,9 @@ pub fn plan(
                 "Range of CPUs is from 0.01 to {cpus}.00, as there are only {cpus} CPUs available"
             )));
         }
+    }
+    for opt in &opts.security_opt {
+        check_security_opt(opt)?;
     }
     if opts.auto_remove && !opts.restart.is_none() {
         return Err(ContainerError::InvalidArgument(
@@ -169,12 +156,10 @@ pub fn plan(
     for p in &opts.expose {
         exposed.insert(port_key(p), Value::Object(Default::default()));
     }
-    let mut port_bindings: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for p in &opts.publish {
-        if let Some(port) = published_container_port(p) {
-            exposed.insert(port.clone(), Value::Object(Default::default()));
-            port_bindings.entry(port).or_default();
-        }
+    let port_bindings = crate::network::ports::port_bindings(&opts.publish)
+        .map_err(ContainerError::InvalidArgument)?;
+    for port in port_bindings.keys() {
+        exposed.insert(port.clone(), Value::Object(Default::default()));
     }
 
     // Mounts: -v specs, then the image's VOLUMEs not covered by them.
@@ -341,6 +326,7 @@ pub fn plan(
         dns: opts.dns.clone(),
         extra_hosts: (!opts.extra_hosts.is_empty()).then(|| opts.extra_hosts.clone()),
         privileged: opts.privileged,
+        security_opt: (!opts.security_opt.is_empty()).then(|| opts.security_opt.clone()),
         publish_all_ports: opts.publish_all,
         readonly_rootfs: opts.read_only,
         cpu_shares: opts.cpu_shares,
@@ -373,6 +359,7 @@ pub fn plan(
         mounts,
         config,
         mac_address: opts.mac_address.clone().unwrap_or_default(),
+        networks: Default::default(),
     };
     Ok(Planned {
         record,
@@ -385,3 +372,28 @@ pub fn plan(
 #[cfg(test)]
 #[path = "create_tests.rs"]
 mod tests;
+
+/// `--security-opt` values the engine understands: the seccomp switch, no-new-privileges, and
+/// AppArmor/SELinux labels (recorded; this engine applies neither). Anything else gets Docker's
+/// error; custom seccomp profile files get an honest one.
+fn check_security_opt(opt: &str) -> Result<(), ContainerError> {
+    if opt == "no-new-privileges" {
+        return Ok(());
+    }
+    let Some((key, value)) = opt.split_once('=').or_else(|| opt.split_once(':')) else {
+        return Err(ContainerError::InvalidArgument(format!(
+            "invalid --security-opt 1: {opt:?}"
+        )));
+    };
+    match key {
+        "no-new-privileges" if matches!(value, "true" | "false") => Ok(()),
+        "seccomp" if value == "unconfined" => Ok(()),
+        "seccomp" => Err(ContainerError::InvalidArgument(format!(
+            "dockerlings supports only seccomp=unconfined, not custom profiles: {opt:?}"
+        ))),
+        "apparmor" | "label" => Ok(()),
+        _ => Err(ContainerError::InvalidArgument(format!(
+            "invalid --security-opt 2: {opt:?}"
+        ))),
+    }
+}

@@ -119,8 +119,9 @@ impl Engine {
         let volumes = self.volume_store()?;
         let store = self.container_store()?;
         let mut warnings = Vec::new();
+        let networks = self.network_store()?;
         let record = store.create(opts.name.as_deref(), |id, name, final_dir, staging| {
-            let planned = plan(
+            let mut planned = plan(
                 id,
                 name,
                 opts,
@@ -131,6 +132,17 @@ impl Engine {
                 &host,
                 Utc::now(),
             )?;
+            // Addresses are allocated here, under the store lock `create` holds, against the
+            // endpoints every other container record holds.
+            let others: Vec<ContainerRecord> =
+                store.list()?.into_iter().map(|e| e.record).collect();
+            let network_plan =
+                crate::network::endpoints::plan_create(opts, name, &networks.list()?, &others)?;
+            planned.record.networks = network_plan.endpoints;
+            planned.warnings.extend(network_plan.warnings);
+            if network_plan.host_links.is_some() {
+                planned.record.host_config.links = network_plan.host_links;
+            }
             for VolumeNeed { name, anonymous } in &planned.volumes {
                 let mut labels = BTreeMap::new();
                 if *anonymous {
@@ -269,7 +281,13 @@ impl Engine {
         let (record, state) = self.container(reference)?;
         let dir = self.container_store()?.container_dir(&record.id);
         let lower = self.container_lower_dirs(&record).unwrap_or_default();
-        Ok(inspect::document(&record, &state, &dir, &lower))
+        let mut doc = inspect::document(&record, &state, &dir, &lower);
+        doc["NetworkSettings"] = crate::network::inspect::network_settings(
+            &record,
+            &state,
+            &self.container_networks(&record)?,
+        );
+        Ok(doc)
     }
 
     /// `DELETE /containers/{name}`: refuses a running container unless `force` (then kills
@@ -290,17 +308,29 @@ impl Engine {
                 .into());
             }
             self.process_control().kill_and_wait(&record, &state)?;
-            self.reconcile(&id)?;
+            match self.reconcile(&id) {
+                Err(e) if super::lifecycle::is_gone(&e) && record.host_config.auto_remove => {}
+                other => {
+                    other?;
+                }
+            }
         }
         self.process_control().cleanup(&record)?;
-        store.delete(&id)?;
+        match store.delete(&id) {
+            // `--rm`: the supervisor removed the container when it was killed above.
+            Err(ContainerError::NoSuchContainer(_))
+                if live(state.status) && record.host_config.auto_remove => {}
+            other => other?,
+        }
         if volumes {
             self.remove_anonymous_volumes(&record)?;
         }
         Ok(())
     }
 
-    fn remove_anonymous_volumes(&self, record: &ContainerRecord) -> Result<()> {
+    /// Removes the anonymous volumes of a removed container that no other container uses
+    /// (`rm -v`, and `--rm` when the supervisor removes the container).
+    pub(crate) fn remove_anonymous_volumes(&self, record: &ContainerRecord) -> Result<()> {
         let volumes = self.volume_store()?;
         for m in record.mounts.iter().filter(|m| m.is_volume()) {
             let Ok(volume) = volumes.get(&m.name) else {

@@ -57,6 +57,8 @@ pub struct ContainerSummary {
     pub labels: BTreeMap<String, String>,
     pub mounts: Vec<MountPoint>,
     pub network_mode: String,
+    /// The names of the networks it has endpoints on (`docker ps`'s NETWORKS).
+    pub networks: Vec<String>,
 }
 
 fn is_live(status: Status) -> bool {
@@ -72,8 +74,20 @@ pub fn ports(record: &ContainerRecord, state: &RuntimeState) -> Vec<PortSummary>
     if !is_live(state.status) {
         return Vec::new();
     }
-    let mut out = Vec::new();
+    let mut out: Vec<PortSummary> = state
+        .ports
+        .iter()
+        .map(|p| PortSummary {
+            ip: p.host_ip.to_string(),
+            private_port: p.container_port,
+            public_port: Some(p.host_port),
+            kind: p.proto.clone(),
+        })
+        .collect();
     for key in record.config.exposed_ports.iter().flat_map(|m| m.keys()) {
+        if state.ports.iter().any(|p| p.key() == *key) {
+            continue;
+        }
         let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
         if let Ok(p) = port.parse() {
             out.push(PortSummary {
@@ -103,6 +117,7 @@ pub fn summary(record: &ContainerRecord, state: &RuntimeState) -> ContainerSumma
         labels: record.config.labels.clone(),
         mounts: record.mounts.clone(),
         network_mode: record.host_config.network_mode.clone(),
+        networks: record.networks.keys().cloned().collect(),
     }
 }
 
@@ -121,34 +136,6 @@ pub fn state_document(state: &RuntimeState) -> Value {
         "Error": state.error,
         "StartedAt": go_time(state.started_at),
         "FinishedAt": go_time(state.finished_at),
-    })
-}
-
-/// `NetworkSettings` until networking fills it: the network the container is on, without
-/// addresses.
-pub fn network_settings(record: &ContainerRecord) -> Value {
-    let network = match record.host_config.network_mode.as_str() {
-        "default" | "" => "bridge",
-        other => other,
-    };
-    let mut networks = serde_json::Map::new();
-    networks.insert(
-        network.to_string(),
-        json!({
-            "IPAMConfig": null, "Links": null, "Aliases": null,
-            "MacAddress": record.mac_address, "NetworkID": "", "EndpointID": "",
-            "Gateway": "", "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-            "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "DriverOpts": null,
-            "DNSNames": null,
-        }),
-    );
-    json!({
-        "Bridge": "", "SandboxID": "", "SandboxKey": "", "Ports": {},
-        "HairpinMode": false, "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0,
-        "SecondaryIPAddresses": null, "SecondaryIPv6Addresses": null, "EndpointID": "",
-        "Gateway": "", "GlobalIPv6Address": "", "GlobalIPv6PrefixLen": 0, "IPAddress": "",
-        "IPPrefixLen": 0, "IPv6Gateway": "", "MacAddress": record.mac_address,
-        "Networks": networks,
     })
 }
 
@@ -192,7 +179,7 @@ pub fn document(
         },
         "Mounts": record.mounts,
         "Config": record.config,
-        "NetworkSettings": network_settings(record),
+        "NetworkSettings": crate::network::inspect::network_settings(record, state, &[]),
     })
 }
 

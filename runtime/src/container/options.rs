@@ -123,8 +123,18 @@ pub struct CreateOptions {
     pub dns: Vec<String>,
     /// `--mac-address` (recorded; networking applies it).
     pub mac_address: Option<String>,
-    /// `--network` (`default`, `bridge`, `none`, `host`, a user network).
+    /// `--network` (`default`, `bridge`, `none`, `host`, `container:<name|id>`, a user
+    /// network by name or ID prefix).
     pub network: Option<String>,
+    /// `--ip`: the IPv4 address on the network (user networks with `--subnet` only).
+    #[serde(default)]
+    pub ip: Option<String>,
+    /// `--network-alias` (user networks only).
+    #[serde(default)]
+    pub network_aliases: Vec<String>,
+    /// `--link name[:alias]`
+    #[serde(default)]
+    pub links: Vec<String>,
     /// `-p` specs as typed (networking parses them).
     pub publish: Vec<String>,
     /// `-P`
@@ -139,6 +149,9 @@ pub struct CreateOptions {
     pub stop_timeout: Option<i64>,
     /// `--privileged` (accepted and recorded; dockerlings does not grant it)
     pub privileged: bool,
+    /// `--security-opt` (`seccomp=unconfined`, `no-new-privileges[=true|false]`; others are
+    /// refused at create).
+    pub security_opt: Vec<String>,
 }
 
 /// go-units `RAMInBytes`: `512m`, `1g`, `1.5GB`, `100` (bytes), binary multiples.

@@ -33,6 +33,7 @@ pub fn reconcile(store: &ContainerStore, control: &dyn ProcessControl, id: &str)
                 state.finished_at = Some(Utc::now());
             }
             state.pid = 0;
+            state.ports.clear();
             state.supervisor_pid = 0;
             state.supervisor_start_ticks = 0;
             store.write_state(id, &state)?;

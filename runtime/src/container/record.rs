@@ -248,6 +248,10 @@ pub struct ContainerRecord {
     /// `--mac-address`, recorded for networking to apply (empty: derived from the IP).
     #[serde(default)]
     pub mac_address: String,
+    /// Its endpoints, keyed by network name (Docker's `NetworkSettings.Networks`); the
+    /// `interface` of each says which is `eth0`.
+    #[serde(default)]
+    pub networks: BTreeMap<String, crate::network::Endpoint>,
 }
 
 impl ContainerRecord {

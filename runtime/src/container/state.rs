@@ -39,6 +39,9 @@ pub struct RuntimeState {
     pub error: String,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// What the supervisor's port proxies listen on while it runs.
+    #[serde(default)]
+    pub ports: Vec<crate::network::ports::PublishedPort>,
 }
 
 impl RuntimeState {
@@ -56,6 +59,7 @@ impl RuntimeState {
             error: String::new(),
             started_at: None,
             finished_at: None,
+            ports: Vec::new(),
         }
     }
 }

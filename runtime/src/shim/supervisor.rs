@@ -72,6 +72,8 @@ pub fn main(paths: Paths, args: &[String]) -> i32 {
         ready: Some(ready),
         clients: Vec::new(),
         wait_attach,
+        pending_ports: Vec::new(),
+        proxies: None,
     };
     match sup.run() {
         Ok(()) => 0,
@@ -140,6 +142,13 @@ struct Supervisor {
     ready: Option<Ready>,
     clients: Vec<Client>,
     wait_attach: bool,
+    /// Port listeners bound before the first start, served once the container runs.
+    pending_ports: Vec<(
+        crate::network::ports::PublishedPort,
+        crate::network::proxy::Listener,
+    )>,
+    /// The serving proxies; closed when the container has ended for good.
+    proxies: Option<crate::network::proxy::ProxyHandle>,
 }
 
 impl Supervisor {
@@ -155,6 +164,12 @@ impl Supervisor {
         self.claim()?;
         nix::sys::prctl::set_child_subreaper(true)
             .map_err(|e| ShimError::io("set child subreaper", e.into()))?;
+        // The lab host's mount must exist before our mounts go private, or only we see it.
+        if !crate::network::plumbing::wired_endpoints(&record).is_empty() {
+            crate::network::labhost::ensure(self.paths.run())
+                .map_err(|e| ShimError::io("create the lab host network namespace", e))?;
+        }
+        self.bind_ports(&record)?;
         private_mount_namespace()?;
         let lower = {
             let store = crate::image::store::ImageStore::open(self.paths.images())
@@ -168,8 +183,15 @@ impl Supervisor {
             store.lower_dirs(image)
         };
         let rootfs = self.layout.rootfs();
-        overlay::mount_overlay(&lower, &self.layout.upper(), &self.layout.work(), &rootfs)?;
+        let (upper, work) = (self.layout.upper(), self.layout.work());
+        if record.host_config.auto_remove {
+            overlay::mount_volatile_overlay(&lower, &upper, &work, &rootfs)?;
+        } else {
+            overlay::mount_overlay(&lower, &upper, &work, &rootfs)?;
+        }
+        create_working_dir(&rootfs, &record.config.working_dir);
         let result = self.run_with_restarts(&record);
+        let _ = self.layout.update_state(|s| s.ports.clear());
         overlay::unmount(&rootfs);
         let code = match &result {
             Ok(code) => *code,
@@ -241,6 +263,10 @@ impl Supervisor {
             let final_status = if restart {
                 Status::Restarting
             } else {
+                // The ports refuse connections before anyone can see the container exited.
+                if let Some(proxies) = self.proxies.take() {
+                    proxies.close();
+                }
                 Status::Exited
             };
             self.layout.update_state(|s| {
@@ -291,7 +317,27 @@ impl Supervisor {
             None
         };
 
-        let (container, stdio) = match self.create(record) {
+        // Networking goes in between libcontainer's create and start (init waits).
+        let created = crate::network::plumbing::join_container_network(
+            &self.paths,
+            record,
+            &self.layout.bundle(),
+        )
+        .map_err(|e| ShimError::Start(e.to_string()))
+        .and_then(|()| self.create(record))
+        .and_then(|(mut container, stdio)| {
+            let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
+            match crate::network::plumbing::plumb(&self.paths, record, pid) {
+                Ok(()) => Ok((container, stdio)),
+                Err(e) => {
+                    let _ = container.delete(true);
+                    Err(ShimError::Start(format!(
+                        "failed to create task for container: failed to set up network: {e}"
+                    )))
+                }
+            }
+        });
+        let (container, stdio) = match created {
             Ok(created) => created,
             Err(e) => {
                 remove_libcontainer_leftovers(&self.layout);
@@ -308,6 +354,18 @@ impl Supervisor {
         };
         let mut container = container;
         let sigfd = block_signals()?;
+        // The embedded DNS listens before the program runs (it may ask at once); started
+        // once the signals are blocked, so its thread never takes the signalfd's SIGCHLD.
+        // Only user-defined networks resolve names (the default bridge and `none` do not, and
+        // their resolv.conf does not point here): no server, no thread, no wait at exit.
+        let resolves = crate::network::plumbing::has_own_namespace(record)
+            && crate::container::etc_files::uses_embedded_dns(record);
+        let dns = resolves
+            .then(|| {
+                let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
+                crate::network::dns::Server::start(&self.paths, &self.layout.id, pid)
+            })
+            .and_then(|started| started.inspect_err(|e| eprintln!("embedded dns: {e}")).ok());
         container
             .start()
             .map_err(|e| ShimError::Start(format!("start container: {e}")))?;
@@ -321,24 +379,84 @@ impl Supervisor {
             s.oom_killed = false;
         })?;
         if first {
+            self.serve_ports(record);
             self.report(&format!("started {pid}"));
             self.ready = None;
         }
         let mut log =
             LogWriter::open(&self.layout.log_path()).map_err(|e| ShimError::io("open log", e))?;
+        release_startup_pages();
         let exit_code = self.serve(pid, stdio, listener.as_ref(), &sigfd, &mut log);
+        // Its socket holds the container's network namespace: close it now it has ended.
+        drop(dns);
         let _ = log.finish();
         drop(sigfd);
         unblock_signals();
         let oom_killed = cgroup::oom_killed(&self.layout.id);
-        let _ = container.delete(true);
+        // PID 1 is reaped: empty and remove the cgroup and drop libcontainer's state directory
+        // ourselves. (libcontainer's `delete` would do the same after first rebuilding its
+        // cgroup manager, some hundreds of /proc reads on a cgroup v1 host.)
         cgroup::kill_all(&self.layout.id, Duration::from_secs(5));
         cgroup::remove(&self.layout.id);
-        remove_libcontainer_leftovers(&self.layout);
+        let _ = std::fs::remove_dir_all(self.layout.libcontainer_dir());
         Ok(Ended {
             exit_code,
             oom_killed,
         })
+    }
+
+    /// Binds the host side of every published port before anything starts, so a taken port
+    /// fails the start with Docker's message and leaves nothing running. Ports need the
+    /// container's own address: with `--network host`/`none`/`container:` they are
+    /// discarded, as Docker does.
+    fn bind_ports(&mut self, record: &ContainerRecord) -> Result<(), ShimError> {
+        let hc = &record.host_config;
+        let Some(endpoint) = crate::network::plumbing::wired_endpoints(record)
+            .into_iter()
+            .find(|e| e.ip.is_some())
+        else {
+            return Ok(());
+        };
+        let wanted = crate::network::ports::wanted(
+            &hc.port_bindings,
+            record.config.exposed_ports.as_ref(),
+            hc.publish_all_ports,
+        );
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let bound = crate::network::proxy::bind_all(&wanted).map_err(|e| {
+            ShimError::Start(format!(
+                "driver failed programming external connectivity on endpoint {} ({}): {e}",
+                record.bare_name(),
+                endpoint.endpoint_id
+            ))
+        })?;
+        let published: Vec<_> = bound.iter().map(|(p, _)| p.clone()).collect();
+        self.layout.update_state(|s| s.ports = published)?;
+        self.pending_ports = bound;
+        Ok(())
+    }
+
+    /// Starts the proxies bound by [`Self::bind_ports`]; they serve until this process ends.
+    fn serve_ports(&mut self, record: &ContainerRecord) {
+        if self.pending_ports.is_empty() {
+            return;
+        }
+        let target = crate::network::plumbing::wired_endpoints(record)
+            .into_iter()
+            .find_map(|e| e.ip);
+        let lab = crate::network::labhost::open(self.paths.run());
+        match (target, lab) {
+            (Some(ip), Some(lab)) => {
+                self.proxies = Some(crate::network::proxy::serve(
+                    std::mem::take(&mut self.pending_ports),
+                    ip,
+                    lab,
+                ));
+            }
+            _ => eprintln!("port proxies: no address or lab host to forward to"),
+        }
     }
 
     /// Waits (bounded) for the foreground client and reads its hello before the start.
@@ -630,8 +748,16 @@ impl Supervisor {
     fn remove_container(&mut self) {
         match crate::container::store::ContainerStore::open(&self.paths) {
             Ok(store) => {
+                let record = store.record(&self.layout.id);
                 if let Err(e) = store.delete(&self.layout.id) {
                     eprintln!("auto-remove: {e}");
+                    return;
+                }
+                // With its anonymous volumes, as Docker's `--rm` does.
+                let volumes = crate::Engine::open(self.paths.clone())
+                    .and_then(|engine| engine.remove_anonymous_volumes(&record?));
+                if let Err(e) = volumes {
+                    eprintln!("auto-remove volumes: {e}");
                 }
             }
             Err(e) => eprintln!("auto-remove: {e}"),
@@ -772,6 +898,60 @@ pub(super) fn receive_master(listener: &UnixListener) -> Result<File, ShimError>
     Err(ShimError::Start("no pty master received".to_string()))
 }
 
+/// Gives back the resident pages of program code and read-only data the supervisor only
+/// needed to start the container (argument parsing, the image store, libcontainer): the
+/// clean pages of read-only file mappings, which a later use faults in again from the page
+/// cache. What stays resident is what an idle supervisor really holds (its heap, stack and
+/// relocated data), so each running container costs little memory.
+fn release_startup_pages() {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/smaps") else {
+        return;
+    };
+    for (start, end) in clean_read_only_file_mappings(&maps) {
+        // SAFETY: the range is one whole mapping of a file, never written (no anonymous,
+        // copy-on-write pages) and not writable; dropping its pages changes no content, since
+        // the next access reads the same file pages back.
+        let _ = unsafe {
+            nix::sys::mman::madvise(
+                std::ptr::NonNull::new(start as *mut std::ffi::c_void).expect("non-null mapping"),
+                end - start,
+                nix::sys::mman::MmapAdvise::MADV_DONTNEED,
+            )
+        };
+    }
+}
+
+/// The address ranges in `/proc/self/smaps` text of file mappings that are not writable and
+/// hold no anonymous (copied-on-write) pages.
+fn clean_read_only_file_mappings(smaps: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or("");
+        if let Some((from, to)) = first.split_once('-') {
+            let (Ok(from), Ok(to)) = (
+                usize::from_str_radix(from, 16),
+                usize::from_str_radix(to, 16),
+            ) else {
+                current = None;
+                continue;
+            };
+            let perms = fields.next().unwrap_or("");
+            let inode = fields.nth(2).unwrap_or("0");
+            let file_backed = inode != "0";
+            current = (file_backed && from != 0 && !perms.contains('w')).then_some((from, to));
+        } else if first == "Anonymous:" {
+            if let Some(range) = current.take() {
+                if fields.next() == Some("0") {
+                    out.push(range);
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Deletes libcontainer's state of an earlier run (a crashed supervisor, a restart).
 fn remove_libcontainer_leftovers(layout: &Layout) {
     let dir = layout.libcontainer_dir();
@@ -819,4 +999,59 @@ fn classify_create_error(err: libcontainer::error::LibcontainerError) -> ShimErr
     ShimError::Start(format!(
         "failed to create task for container: OCI runtime create failed: {err}"
     ))
+}
+
+/// Docker creates a missing `-w`/`WORKDIR` directory in the container. Done in the mounted
+/// root (so it lands in the container's own layer), one component at a time, never through a
+/// symbolic link: a link in the image could otherwise point the creation out of the root.
+fn create_working_dir(rootfs: &std::path::Path, working_dir: &str) {
+    let mut path = rootfs.to_path_buf();
+    for part in std::path::Path::new(working_dir).components() {
+        let std::path::Component::Normal(name) = part else {
+            continue;
+        };
+        path.push(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => continue,
+            Ok(_) => return,
+            Err(_) => {
+                if std::fs::create_dir(&path).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_clean_read_only_file_mappings_are_released() {
+        let smaps = "\
+561d97393000-561d97c72000 r-xp 01199000 fe:00 1234 /usr/bin/dockerlings
+Rss:                 448 kB
+Anonymous:             0 kB
+561d97c72000-561d97d04000 r--p 01a78000 fe:00 1234 /usr/bin/dockerlings
+Rss:                 584 kB
+Anonymous:           584 kB
+561d97d04000-561d97d08000 rw-p 01b09000 fe:00 1234 /usr/bin/dockerlings
+Anonymous:             0 kB
+561db514a000-561db516b000 rw-p 00000000 00:00 0 [heap]
+Anonymous:            92 kB
+7fb832e60000-7fb832fb6000 r-xp 00028000 fe:00 99 /usr/lib/x86_64-linux-gnu/libc.so.6
+AnonHugePages:         0 kB
+Anonymous:             0 kB
+7fb83302d000-7fb83302f000 r-xp 00000000 00:00 0 [vdso]
+Anonymous:             0 kB
+";
+        assert_eq!(
+            clean_read_only_file_mappings(smaps),
+            vec![
+                (0x561d97393000, 0x561d97c72000),
+                (0x7fb832e60000, 0x7fb832fb6000)
+            ]
+        );
+    }
 }

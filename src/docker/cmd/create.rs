@@ -38,12 +38,17 @@ macro_rules! container_flags {
             FlagSpec::list("expose", None, "list", "Expose a port or a range of ports"),
             FlagSpec::string("hostname", Some('h'), "Container host name"),
             FlagSpec::bool("interactive", Some('i'), "Keep STDIN open even if not attached"),
+            FlagSpec::string("ip", None, "IPv4 address (e.g., 172.30.100.104)"),
             FlagSpec::list("label", Some('l'), "list", "Set meta data on a container"),
+            FlagSpec::list("link", None, "list", "Add link to another container"),
             FlagSpec::string("mac-address", None, "Container MAC address (e.g., 92:d0:c6:0a:29:33)"),
             named("bytes", FlagSpec::string("memory", Some('m'), "Memory limit")),
             named("bytes", FlagSpec::string("memory-swap", None, "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")),
             FlagSpec::string("name", None, "Assign a name to the container"),
+            named("network", FlagSpec::string("net", None, "Connect a container to a network")).hidden(),
+            FlagSpec::list("net-alias", None, "list", "Add network-scoped alias for the container").hidden(),
             named("network", FlagSpec::string("network", None, "Connect a container to a network")),
+            FlagSpec::list("network-alias", None, "list", "Add network-scoped alias for the container"),
             FlagSpec::int("pids-limit", None, "Tune container pids limit (set -1 for unlimited)"),
             FlagSpec::bool("privileged", None, "Give extended privileges to this container"),
             FlagSpec::list("publish", Some('p'), "list", "Publish a container's port(s) to the host"),
@@ -53,6 +58,7 @@ macro_rules! container_flags {
             FlagSpec::bool("read-only", None, "Mount the container's root filesystem as read only"),
             FlagSpec::string("restart", None, "Restart policy to apply when a container exits").default("no"),
             FlagSpec::bool("rm", None, "Automatically remove the container when it exits"),
+            FlagSpec::list("security-opt", None, "list", "Security Options"),
             FlagSpec::string("stop-signal", None, "Signal to stop the container"),
             FlagSpec::int("stop-timeout", None, "Timeout (in seconds) to stop a container"),
             FlagSpec::bool("tty", Some('t'), "Allocate a pseudo-TTY"),
@@ -169,15 +175,37 @@ pub fn parse_create_flags(m: &Matches, path: &str) -> Result<CreateOptions, Fail
         extra_hosts: m.values("add-host").to_vec(),
         dns: m.values("dns").to_vec(),
         mac_address: m.value("mac-address").map(str::to_string),
-        network: m.value("network").map(str::to_string),
+        // `--net` and `--net-alias` are Docker's older (hidden) spellings.
+        network: m.value("network").or(m.value("net")).map(str::to_string),
+        ip: m.value("ip").filter(|i| !i.is_empty()).map(str::to_string),
+        network_aliases: [m.values("network-alias"), m.values("net-alias")].concat(),
+        links: m.values("link").to_vec(),
         publish: m.values("publish").to_vec(),
         publish_all: m.flag("publish-all"),
         expose: m.values("expose").to_vec(),
         cidfile: m.value("cidfile").map(str::to_string),
         stop_signal: m.value("stop-signal").map(str::to_string),
         privileged: m.flag("privileged"),
+        security_opt: m.values("security-opt").to_vec(),
         ..CreateOptions::default()
     };
+    // Docker's CLI parses the port specs itself (`nat.ParsePortSpecs`) before asking the daemon.
+    for spec in &o.publish {
+        if let Err(e) = dockerlings_runtime::network::ports::parse_publish(spec) {
+            return Err(cli_error(&e, path));
+        }
+    }
+    if let Some(mac) = o.mac_address.as_deref().filter(|m| !m.is_empty()) {
+        match dockerlings_runtime::network::mac::parse(mac) {
+            Some(normal) => o.mac_address = Some(normal),
+            None => {
+                return Err(cli_error(
+                    &format!("{mac} is not a valid mac address"),
+                    path,
+                ))
+            }
+        }
+    }
     // Attach: -a values, else stdout and stderr; -i attaches stdin.
     let attach = m.values("attach");
     for stream in attach {
@@ -451,6 +479,24 @@ mod tests {
         assert_eq!(o.restart.name, "on-failure");
         assert!(o.read_only);
         assert!(o.attach_stdout && o.attach_stderr && !o.attach_stdin);
+    }
+
+    #[test]
+    fn port_specs_are_checked_by_the_cli() {
+        let e = opts(&["-p", "70000:80", "nginx"]).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (
+                125,
+                "docker: invalid hostPort: 70000.\nSee 'docker create --help'."
+            )
+        );
+        let e = opts(&["-p", "abc", "nginx"]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "docker: invalid containerPort: abc.\nSee 'docker create --help'."
+        );
+        assert!(opts(&["-p", "127.0.0.1:8080:80/udp", "nginx"]).is_ok());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `docker image inspect`, `docker container inspect` and `docker inspect` (containers first,
-//! then images, then volumes, as Docker's CLI tries them).
+//! then images, networks and volumes, as Docker's CLI tries them).
 
 use dockerlings_runtime::image::ImageError;
 use serde::Serialize;
@@ -29,6 +29,7 @@ fn is_not_found(err: &dockerlings_runtime::Error) -> bool {
     match err {
         dockerlings_runtime::Error::Image(ImageError::NoSuchImage(_)) => true,
         dockerlings_runtime::Error::Container(e) => e.is_not_found(),
+        dockerlings_runtime::Error::Network(e) => e.is_not_found(),
         _ => false,
     }
 }
@@ -38,6 +39,7 @@ fn is_not_found(err: &dockerlings_runtime::Error) -> bool {
 enum Kind {
     Container,
     Image,
+    Network,
     Volume,
 }
 
@@ -46,6 +48,7 @@ fn lookup(ctx: &mut Ctx<'_, '_>, kind: Kind, name: &str) -> Result<Value, Failur
     let result = match kind {
         Kind::Container => engine.container_inspect(name),
         Kind::Image => engine.image_inspect(name),
+        Kind::Network => engine.network_inspect(name),
         Kind::Volume => engine.volume_inspect(name),
     };
     result.map_err(|e| {
@@ -59,11 +62,15 @@ fn lookup(ctx: &mut Ctx<'_, '_>, kind: Kind, name: &str) -> Result<Value, Failur
 
 pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) -> CmdResult {
     let (object, kinds): (&str, &[Kind]) = match m.value("type") {
-        None | Some("") if top_level => ("object", &[Kind::Container, Kind::Image, Kind::Volume]),
+        None | Some("") if top_level => (
+            "object",
+            &[Kind::Container, Kind::Image, Kind::Network, Kind::Volume],
+        ),
         None | Some("") | Some("image") => ("image", &[Kind::Image]),
         Some("container") => ("container", &[Kind::Container]),
         Some("volume") => ("volume", &[Kind::Volume]),
-        Some(t @ ("network" | "node" | "service" | "task" | "secret" | "config" | "plugin")) => {
+        Some("network") => ("network", &[Kind::Network]),
+        Some(t @ ("node" | "service" | "task" | "secret" | "config" | "plugin")) => {
             let msgs: Vec<String> = m
                 .args
                 .iter()

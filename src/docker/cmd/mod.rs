@@ -13,7 +13,9 @@ mod images;
 mod inspect;
 mod kill;
 mod logs;
+pub mod network;
 mod pause;
+mod port;
 mod ps;
 mod pull;
 mod remove;
@@ -70,9 +72,17 @@ pub fn run(action: Action, ctx: &mut Ctx<'_, '_>, m: &Matches, top_level: bool) 
         Action::ContainerUnpause => pause::unpause(ctx, m),
         Action::ContainerExec => exec::run(ctx, m),
         Action::ContainerTop => top::run(ctx, m),
+        Action::ContainerPort => port::run(ctx, m),
         Action::ContainerStats => stats::run(ctx, m),
         Action::ContainerCp => cp::run(ctx, m),
         Action::ContainerExport => export::run(ctx, m),
+        Action::NetworkCreate => network::create(ctx, m),
+        Action::NetworkList => network::ls(ctx, m),
+        Action::NetworkInspect => network::inspect(ctx, m),
+        Action::NetworkRemove => network::rm(ctx, m),
+        Action::NetworkPrune => network::prune(ctx, m),
+        Action::NetworkConnect => network::connect(ctx, m),
+        Action::NetworkDisconnect => network::disconnect(ctx, m),
     }
 }
 

@@ -159,9 +159,15 @@ fn row(c: &ContainerSummary, trunc: bool, now: DateTime<Utc>) -> Value {
             }
         })
         .collect();
-    let network = match c.network_mode.as_str() {
-        "default" | "" => "bridge",
-        other => other,
+    let network = if !c.networks.is_empty() {
+        c.networks.join(",")
+    } else if c.network_mode.starts_with("container:") {
+        String::new()
+    } else {
+        match c.network_mode.as_str() {
+            "default" | "" => "bridge".to_string(),
+            other => other.to_string(),
+        }
     };
     let state = serde_json::to_value(c.state.status).unwrap_or(Value::Null);
     json!({
@@ -206,6 +212,8 @@ fn name_matches(pattern: &str, name: &str) -> bool {
 struct Selection {
     filters: Filters,
     ancestors: Vec<String>,
+    /// `network=` values resolved to network names (a name, or an ID or ID prefix).
+    networks: Vec<String>,
 }
 
 impl Selection {
@@ -242,6 +250,9 @@ impl Selection {
             {
                 return Ok(false);
             }
+        }
+        if !self.networks.is_empty() && !self.networks.iter().any(|n| c.networks.contains(n)) {
+            return Ok(false);
         }
         if !f.get("ancestor").is_empty() && !self.ancestors.contains(&c.image_id) {
             return Ok(false);
@@ -308,7 +319,21 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
         .engine()?
         .containers(true, size)
         .map_err(Failure::daemon)?;
-    let selection = Selection { filters, ancestors };
+    let mut networks = Vec::new();
+    if !filters.get("network").is_empty() {
+        let store = ctx.engine()?.network_store().map_err(Failure::daemon)?;
+        for value in filters.get("network") {
+            networks.push(match store.resolve(value) {
+                Ok(n) => n.name,
+                Err(_) => value.clone(),
+            });
+        }
+    }
+    let selection = Selection {
+        filters,
+        ancestors,
+        networks,
+    };
     let mut shown = Vec::new();
     for c in &listed {
         let live = matches!(

@@ -46,7 +46,14 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
             &path,
         ));
     }
-    if !detach {
+    if detach {
+        // Docker's CLI clears these for `-d`, so `inspect` shows a detached container as
+        // attached to nothing.
+        opts.attach_stdin = false;
+        opts.attach_stdout = false;
+        opts.attach_stderr = false;
+        opts.stdin_once = false;
+    } else {
         opts.attach_stdout = true;
         opts.attach_stderr = true;
         if opts.open_stdin {
@@ -67,7 +74,7 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
     if detach {
         let started = ctx.engine()?.container_start(&report.id);
         if let Err(e) = started {
-            remove_after_failed_start(ctx, &opts, &report.id);
+            remove_after_failed_start(ctx, &opts, &report.id, &e);
             return Err(start_failure(&e));
         }
         return ctx.out(&format!("{}\n", report.id));
@@ -80,11 +87,16 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
     let attached = match ctx.engine()?.container_start_attached(&report.id, hello) {
         Ok(a) => a,
         Err(e) => {
-            remove_after_failed_start(ctx, &opts, &report.id);
+            remove_after_failed_start(ctx, &opts, &report.id, &e);
             return Err(start_failure(&e));
         }
     };
-    let code = attach_until_exit(ctx, attached, opts.attach_stdin)?;
+    let code = attach_until_exit(
+        ctx,
+        attached,
+        opts.attach_stdin,
+        m.flag_or("sig-proxy", true),
+    )?;
     if code == 0 {
         Ok(())
     } else {
@@ -93,8 +105,15 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
 }
 
 /// `--rm` also removes a container that failed to start, as Docker does.
-fn remove_after_failed_start(ctx: &mut Ctx<'_, '_>, opts: &CreateOptions, id: &str) {
-    if opts.auto_remove {
+fn remove_after_failed_start(
+    ctx: &mut Ctx<'_, '_>,
+    opts: &CreateOptions,
+    id: &str,
+    err: &dockerlings_runtime::Error,
+) {
+    // A taken host port leaves no half-made container behind (the learner fixes the port
+    // and runs the same command again without a name conflict).
+    if opts.auto_remove || err.to_string().contains("port is already allocated") {
         if let Ok(engine) = ctx.engine() {
             let _ = engine.container_remove(id, true, true);
         }
@@ -107,8 +126,16 @@ pub(super) fn attach_until_exit(
     ctx: &mut Ctx<'_, '_>,
     attached: Attached,
     with_stdin: bool,
+    sig_proxy: bool,
 ) -> Result<i32, Failure> {
     let interactive_tty = attached.tty && with_stdin && ctx.io.stdin_is_tty;
+    // Without a raw terminal, Ctrl-C reaches this process, not the container: pass it (and
+    // the other signals a learner may send) on, as Docker's `--sig-proxy` does.
+    let proxy = if sig_proxy && !interactive_tty {
+        Some(proxy_signals(ctx.paths().clone(), attached.id.clone()).map_err(Failure::io)?)
+    } else {
+        None
+    };
     let _raw = if interactive_tty {
         Some(RawTerminal::enable().map_err(Failure::io)?)
     } else {
@@ -119,7 +146,15 @@ pub(super) fn attach_until_exit(
     let stdin: Option<Box<dyn std::io::Read + Send>> = if !with_stdin {
         None
     } else if ctx.io.stdin_is_tty {
-        Some(Box::new(std::io::stdin()))
+        // A duplicate of fd 0, not `std::io::stdin()`: the front-end holds the process's
+        // stdin lock for the whole command, so a reader thread going through it would
+        // wait for that lock forever and the container would never see a keystroke.
+        use std::os::fd::AsFd;
+        let fd = std::io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(Failure::io)?;
+        Some(Box::new(std::fs::File::from(fd)))
     } else {
         let mut bytes = Vec::new();
         ctx.io.stdin.read_to_end(&mut bytes)?;
@@ -136,10 +171,36 @@ pub(super) fn attach_until_exit(
         },
     );
     drop(_raw);
+    if let Some(handle) = proxy {
+        handle.close();
+    }
     match result {
         Ok(Some(code)) => Ok(code),
         // The supervisor went away without a word: ask the engine how it ended.
         Ok(None) => ctx.engine()?.container_wait(&id).map_err(Failure::daemon),
         Err(e) => Err(Failure::io(e)),
     }
+}
+
+/// Forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 received by the client to
+/// the container's PID 1 until the returned handle is closed.
+fn proxy_signals(
+    paths: dockerlings_runtime::Paths,
+    id: String,
+) -> std::io::Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2])?;
+    let handle = signals.handle();
+    std::thread::spawn(move || {
+        let Ok(engine) = dockerlings_runtime::Engine::open(paths) else {
+            return;
+        };
+        for number in signals.forever() {
+            if let Ok(signal) = nix::sys::signal::Signal::try_from(number) {
+                let _ = engine.container_kill(&id, Some(signal.as_str()));
+            }
+        }
+    });
+    Ok(handle)
 }

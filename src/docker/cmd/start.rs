@@ -33,7 +33,7 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
             }
         };
         let with_stdin = interactive && attached.open_stdin;
-        let code = super::run::attach_until_exit(ctx, attached, with_stdin)?;
+        let code = super::run::attach_until_exit(ctx, attached, with_stdin, true)?;
         return if code == 0 {
             Ok(())
         } else {

@@ -1,4 +1,4 @@
-//! `docker system prune`: stopped containers, (networks,) optionally volumes, dangling or
+//! `docker system prune`: stopped containers, unused networks, optionally volumes, dangling or
 //! unused images, with Docker 25's warning and report.
 
 use dockerlings_runtime::image::view::DeleteItem;
@@ -45,6 +45,8 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
     let containers = ctx.engine()?.container_prune().map_err(Failure::daemon)?;
     out.push_str(&deleted_section("Deleted Containers", &containers.deleted));
     total += containers.space_reclaimed;
+    let networks = ctx.engine()?.network_prune().map_err(Failure::daemon)?;
+    out.push_str(&super::network::prune_report(&networks));
     if volumes {
         let report = ctx.engine()?.volume_prune(false).map_err(Failure::daemon)?;
         out.push_str(&deleted_section("Deleted Volumes", &report.deleted));

@@ -175,11 +175,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
 
 fn run(o: &Opts, addr: Ipv4Addr, fd: OwnedFd, busybox: bool) -> i32 {
     let numeric = o.target.parse::<Ipv4Addr>().is_ok();
-    let shown_name = if numeric {
-        addr.to_string()
-    } else {
-        o.target.clone()
-    };
     if busybox {
         println!("PING {} ({}): {} data bytes", o.target, addr, o.size);
     } else {
@@ -191,10 +186,12 @@ fn run(o: &Opts, addr: Ipv4Addr, fd: OwnedFd, busybox: bool) -> i32 {
             o.size + 28
         );
     }
+    // iputils names the replier (a reverse lookup: /etc/hosts, then PTR) when it was
+    // given a name; busybox and numeric targets print the address.
     let from = if numeric || busybox {
         addr.to_string()
     } else {
-        let name = super::resolve::reverse_hosts(IpAddr::V4(addr)).unwrap_or(shown_name.clone());
+        let name = super::resolve::reverse(IpAddr::V4(addr)).unwrap_or(addr.to_string());
         format!("{name} ({addr})")
     };
 
@@ -203,6 +200,7 @@ fn run(o: &Opts, addr: Ipv4Addr, fd: OwnedFd, busybox: bool) -> i32 {
     let start = Instant::now();
     let mut sent = 0u64;
     let mut received = 0u64;
+    let mut errors = 0u64;
     let mut rtts: Vec<f64> = Vec::new();
     let mut seq: u16 = if busybox { 0 } else { 1 };
     'outer: loop {
@@ -258,6 +256,19 @@ fn run(o: &Opts, addr: Ipv4Addr, fd: OwnedFd, busybox: bool) -> i32 {
                         if last {
                             break 'outer;
                         }
+                    } else if let Some((kind, eseq)) = parse_error(&buf[..n], id) {
+                        // iputils reports ICMP errors about our echo requests; busybox
+                        // ignores them.
+                        if eseq != seq || busybox {
+                            continue;
+                        }
+                        errors += 1;
+                        if !o.quiet {
+                            println!("From {} icmp_seq={eseq} {}", src.ip(), error_text(kind));
+                        }
+                        if last {
+                            break 'outer;
+                        }
                     }
                 }
                 Ok((_, None)) => {}
@@ -287,7 +298,12 @@ fn run(o: &Opts, addr: Ipv4Addr, fd: OwnedFd, busybox: bool) -> i32 {
         }
     } else {
         println!("\n--- {} ping statistics ---", o.target);
-        println!("{sent} packets transmitted, {received} received, {loss}% packet loss, time {elapsed_ms}ms");
+        let errors = if errors > 0 {
+            format!(" +{errors} errors,")
+        } else {
+            String::new()
+        };
+        println!("{sent} packets transmitted, {received} received,{errors} {loss}% packet loss, time {elapsed_ms}ms");
         if !rtts.is_empty() {
             let (min, avg, max, mdev) = stats(&rtts);
             println!("rtt min/avg/max/mdev = {min:.3}/{avg:.3}/{max:.3}/{mdev:.3} ms");
@@ -333,6 +349,46 @@ fn parse_reply(pkt: &[u8], id: u16) -> Option<(u8, u16, usize)> {
     Some((ttl, u16::from_be_bytes([icmp[6], icmp[7]]), icmp.len()))
 }
 
+/// From a raw IPv4 packet: ((type, code), sequence) if it is an ICMP error (destination
+/// unreachable, time exceeded) about one of our echo requests (`id`).
+fn parse_error(pkt: &[u8], id: u16) -> Option<((u8, u8), u16)> {
+    let ihl = usize::from(*pkt.first()? & 0x0f) * 4;
+    let icmp = pkt.get(ihl..)?;
+    let (kind, code) = (*icmp.first()?, *icmp.get(1)?);
+    if kind != 3 && kind != 11 {
+        return None;
+    }
+    // The error quotes the offending packet: its IP header, then our echo request's first
+    // 8 bytes.
+    let quoted = icmp.get(8..)?;
+    let qihl = usize::from(*quoted.first()? & 0x0f) * 4;
+    if *quoted.get(9)? != 1 {
+        return None;
+    }
+    let echo = quoted.get(qihl..qihl + 8)?;
+    if echo[0] != 8 || u16::from_be_bytes([echo[4], echo[5]]) != id {
+        return None;
+    }
+    Some(((kind, code), u16::from_be_bytes([echo[6], echo[7]])))
+}
+
+/// iputils' words for an ICMP error.
+fn error_text((kind, code): (u8, u8)) -> String {
+    match (kind, code) {
+        (3, 0) => "Destination Net Unreachable".into(),
+        (3, 1) => "Destination Host Unreachable".into(),
+        (3, 2) => "Destination Protocol Unreachable".into(),
+        (3, 3) => "Destination Port Unreachable".into(),
+        (3, 9) => "Destination Net Prohibited".into(),
+        (3, 10) => "Destination Host Prohibited".into(),
+        (3, 13) => "Packet filtered".into(),
+        (3, c) => format!("Dest Unreachable, Bad Code: {c}"),
+        (11, 0) => "Time to live exceeded".into(),
+        (11, _) => "Frag reassembly time exceeded".into(),
+        (k, c) => format!("Bad ICMP type: {k} code {c}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,5 +411,27 @@ mod tests {
         assert_eq!(parse_reply(&pkt, 7), Some((64, 3, 64)));
         assert_eq!(parse_reply(&pkt, 8), None);
         assert_eq!(fmt_rtt(0.0512), "0.051 ms");
+    }
+
+    #[test]
+    fn error_parsing() {
+        let ip = |proto: u8| {
+            vec![
+                0x45, 0, 0, 84, 0, 0, 0, 0, 64, proto, 0, 0, 172, 17, 0, 1, 172, 17, 0, 2,
+            ]
+        };
+        let mut pkt = ip(1);
+        pkt.extend_from_slice(&[3, 13, 0, 0, 0, 0, 0, 0]);
+        pkt.extend(ip(1));
+        pkt.extend_from_slice(&echo_request(7, 4, 56)[..8]);
+        assert_eq!(parse_error(&pkt, 7), Some(((3, 13), 4)));
+        assert_eq!(parse_error(&pkt, 8), None);
+        assert_eq!(error_text((3, 13)), "Packet filtered");
+        assert_eq!(error_text((3, 1)), "Destination Host Unreachable");
+        let mut reply = ip(1);
+        let mut icmp = echo_request(7, 3, 56);
+        icmp[0] = 0;
+        reply.extend(icmp);
+        assert_eq!(parse_error(&reply, 7), None, "a reply is no error");
     }
 }
