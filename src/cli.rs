@@ -28,6 +28,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a docker command on the embedded engine: `dockerlings docker images`
+    /// (`dockerlings docker --xray run …` also shows what happened underneath)
     #[command(disable_help_flag = true, disable_version_flag = true)]
     Docker {
         /// The docker command and its arguments, as you would type them after `docker`
@@ -40,6 +41,23 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
+    /// Start (or resume) a guided lesson: `dockerlings learn 02`
+    Learn {
+        /// Lesson id or number (default: where you left off)
+        lesson: Option<String>,
+    },
+    /// List the lessons and your progress
+    Lessons,
+    /// The lab without a lesson: free experimentation with real docker commands
+    Sandbox,
+    /// Your own $SHELL with `docker` meaning dockerlings (checks run when you return)
+    Shell,
+    /// Show your progress, or start over with --reset
+    Progress {
+        /// Forget all progress (the file in your data directory is removed)
+        #[arg(long)]
+        reset: bool,
+    },
     /// Tools for content authors and CI
     Dev {
         #[command(subcommand)]
@@ -49,8 +67,19 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DevCommand {
-    /// Validate all embedded content: the image catalogue (lessons and labs as they arrive)
-    Check,
+    /// Validate all embedded content: the image catalogue and the lessons (ko/en agree);
+    /// with --live, also play every lesson through on the real runtime
+    Check {
+        /// Play every step: its checks must fail after its setup and pass after its solution
+        #[arg(long)]
+        live: bool,
+        /// Only the lesson with this id (with --live)
+        #[arg(long)]
+        lesson: Option<String>,
+        /// Lessons from this directory (`<dir>/<lang>/*.md`) instead of the built-in ones
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 /// Runs dockerlings with the process's arguments.
@@ -71,19 +100,104 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
     match cli.command {
         None => {
+            use std::io::IsTerminal;
             crate::greet::print(lang, &mut std::io::stdout().lock())?;
+            let lessons = crate::repl::shipped_lessons(lang)?;
+            let progress = crate::progress::Progress::load(&crate::home::data_dir())?;
+            println!();
+            crate::repl::print_lessons(&lessons, &progress, lang, &mut std::io::stdout().lock())?;
+            if !std::io::stdin().is_terminal() || lessons.is_empty() {
+                return Ok(0);
+            }
+            if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
+                return Ok(code);
+            }
+            let resume = progress
+                .current
+                .clone()
+                .unwrap_or_else(|| lessons[0].meta.id.clone());
+            crate::repl::Session::new(lang, crate::repl::Mode::Lesson(resume))?.run()
+        }
+        Some(Command::Learn { lesson }) => {
+            if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
+                return Ok(code);
+            }
+            let progress = crate::progress::Progress::load(&crate::home::data_dir())?;
+            let first = crate::repl::shipped_lessons(lang)?
+                .first()
+                .map(|l| l.meta.id.clone())
+                .unwrap_or_default();
+            let lesson = lesson.or(progress.current).unwrap_or(first);
+            crate::repl::Session::new(lang, crate::repl::Mode::Lesson(lesson))?.run()
+        }
+        Some(Command::Lessons) | Some(Command::Progress { reset: false }) => {
+            let lessons = crate::repl::shipped_lessons(lang)?;
+            let progress = crate::progress::Progress::load(&crate::home::data_dir())?;
+            crate::repl::print_lessons(&lessons, &progress, lang, &mut std::io::stdout().lock())?;
             Ok(0)
+        }
+        Some(Command::Progress { reset: true }) => {
+            crate::progress::Progress::reset(&crate::home::data_dir())?;
+            println!("{}", tr(lang, "progress.reset", &[]));
+            Ok(0)
+        }
+        Some(Command::Sandbox) => {
+            if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
+                return Ok(code);
+            }
+            crate::repl::Session::new(lang, crate::repl::Mode::Sandbox)?.run()
+        }
+        Some(Command::Shell) => {
+            if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
+                return Ok(code);
+            }
+            crate::repl::own_shell(lang)
         }
         Some(Command::Docker { args }) => {
             if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
                 return Ok(code);
             }
-            Ok(docker_stdio(&args))
+            let xray = args.first().is_some_and(|a| a == "--xray");
+            let args = if xray { &args[1..] } else { &args[..] };
+            let code = docker_stdio(args);
+            if xray {
+                let line: Vec<String> = std::iter::once("docker".to_string())
+                    .chain(args.iter().map(|a| {
+                        let a = a.to_string_lossy();
+                        if a.contains(char::is_whitespace) {
+                            format!("'{a}'")
+                        } else {
+                            a.into_owned()
+                        }
+                    }))
+                    .collect();
+                let engine =
+                    dockerlings_runtime::Engine::open(dockerlings_runtime::Paths::from_env())?;
+                print!("{}", crate::xray::report(&engine, &line.join(" "), lang));
+            }
+            Ok(code)
         }
         Some(Command::Supervise { args }) => Ok(crate::supervise::run(&args)),
         Some(Command::Dev {
-            command: DevCommand::Check,
-        }) => crate::dev::check::run(&mut std::io::stdout().lock()),
+            command: DevCommand::Check { live, lesson, dir },
+        }) => {
+            let mut code = crate::dev::check::run(&mut std::io::stdout().lock())?;
+            if live {
+                if let Privilege::Refused(c) = privilege::require_root(lang, cli.sudo)? {
+                    return Ok(c);
+                }
+                let mut lessons = crate::dev::live::lessons(dir.as_deref())?;
+                if let Some(id) = lesson {
+                    lessons.retain(|l| l.meta.id == id || l.meta.id.starts_with(&id));
+                }
+                let problems = crate::dev::live::run(&lessons, &mut std::io::stdout().lock())?;
+                if problems > 0 {
+                    println!("\n{problems} live problem(s) found");
+                    code = 1;
+                }
+            }
+            Ok(code)
+        }
     }
 }
 

@@ -23,6 +23,7 @@ const KEPT_VARS: &[&str] = &[
     "DOCKERLINGS_ROOT",
     "DOCKERLINGS_RUN",
     "DOCKERLINGS_OFFLINE",
+    "DOCKERLINGS_LESSONS",
     "LANG",
     "LC_ALL",
     "LC_MESSAGES",

@@ -1,6 +1,6 @@
 //! `dockerlings dev check`: validates every piece of content the program embeds — today the
-//! built-in image catalogue (every image builds, with its layers and links consistent);
-//! lessons and labs join as they arrive.
+//! built-in image catalogue (every image builds, with its layers and links consistent) and
+//! the lessons (every file parses; ko and en twins ask the same); labs join as they arrive.
 
 use std::io::Write;
 
@@ -15,6 +15,19 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<i32> {
             failures += 1;
             writeln!(out, "FAIL catalogue: {error}")?;
         }
+    }
+    let lessons = crate::lesson::catalog::embedded();
+    let problems = crate::lesson::catalog::validate(&lessons);
+    if problems.is_empty() {
+        writeln!(
+            out,
+            "ok   lessons: {} files, ko and en agree",
+            lessons.len()
+        )?;
+    }
+    for problem in &problems {
+        failures += 1;
+        writeln!(out, "FAIL lesson {problem}")?;
     }
     for entry in catalogue::entries() {
         let name = entry.reference;

@@ -1,3 +1,4 @@
 //! Tools for authors and CI.
 
 pub mod check;
+pub mod live;

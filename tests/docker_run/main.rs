@@ -1,8 +1,16 @@
 //! `dockerlings docker run` and friends end to end, as a learner types them: the real app
 //! binary, real supervisors (`dockerlings __supervise`), real containers. Root only.
 
+mod behaviour;
+mod course;
+mod course_network;
 mod cp;
 mod exec;
+mod isolation;
+mod lessons;
+mod outputs;
+mod ports;
+mod repl;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -77,6 +85,7 @@ impl Drop for Lab {
             dockerlings_runtime::shim::cgroup::kill_all(id, std::time::Duration::from_secs(5));
             dockerlings_runtime::shim::cgroup::remove(id);
         }
+        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
     }
 }
 

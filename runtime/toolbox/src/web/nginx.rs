@@ -201,6 +201,10 @@ pub fn main(args: Vec<OsString>) -> i32 {
     if let Some((soft, hard)) = nofile_limits() {
         notice(&format!("getrlimit(RLIMIT_NOFILE): {soft}:{hard}"));
     }
+    // Handlers first: a Ctrl-C right after the start line must stop nginx (as PID 1 it
+    // would otherwise ignore the signal).
+    let stop = [Signal::SIGQUIT, Signal::SIGTERM, Signal::SIGINT];
+    super::signals::install(&stop);
     notice("start worker processes");
 
     if cfg.daemon {
@@ -209,9 +213,6 @@ pub fn main(args: Vec<OsString>) -> i32 {
         }
     }
     let _ = std::fs::write(&pid_file, format!("{}\n", std::process::id()));
-
-    let stop = [Signal::SIGQUIT, Signal::SIGTERM, Signal::SIGINT];
-    super::signals::install(&stop);
     let access = server::open_log(&cfg.access_log, LogTarget::Stdout);
     let error = server::open_log(&cfg.error_log, LogTarget::Stderr);
     let server = Arc::new(Server::new(Flavor::Nginx, access, error));

@@ -487,8 +487,9 @@ impl Server {
             Ok(_) => Target::Error(403),
             Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => Target::Error(403),
             Err(_) => {
+                // No document root at all (the app's image ships none): the app's own page.
                 if let Some(b) = &self.builtin_index {
-                    if rel == "/index.html" {
+                    if rel == "/" || rel == "/index.html" {
                         return Target::Builtin(b.html.clone());
                     }
                 }

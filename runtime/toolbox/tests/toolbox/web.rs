@@ -211,3 +211,32 @@ fn httpd_serves_files_like_apache() {
         .iter()
         .any(|l| l.contains("AH00492: caught SIGWINCH, shutting down gracefully")));
 }
+
+#[test]
+fn diamol_web_serves_its_page_without_a_document_root() {
+    let tb = Toolbox::new();
+    let port = free_port();
+    let conf = tb.dir.path().join("httpd.conf");
+    let missing = tb.dir.path().join("no-such-htdocs");
+    std::fs::write(
+        &conf,
+        format!(
+            "ServerRoot \"{}\"\nListen 127.0.0.1:{port}\nDocumentRoot \"{}\"\nDirectoryIndex index.html\n",
+            tb.dir.path().display(),
+            missing.display()
+        ),
+    )
+    .unwrap();
+    let mut cmd = tb.cmd("diamol-web");
+    cmd.args(["-f", conf.to_str().unwrap()]);
+    let srv = Running::start(cmd, port);
+    let resp = http_raw(srv.port, "GET / HTTP/1.0\r\n\r\n");
+    assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
+    assert!(
+        resp.contains("<title>Hello from Chapter 2</title>"),
+        "{resp}"
+    );
+    let other = http_raw(srv.port, "GET /nope HTTP/1.0\r\n\r\n");
+    assert!(other.starts_with("HTTP/1.1 404 Not Found\r\n"), "{other}");
+    let _ = srv.stop("WINCH");
+}

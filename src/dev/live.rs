@@ -1,0 +1,234 @@
+//! `dockerlings dev check --live`: every lesson played through on the real runtime, as a
+//! learner who follows it would: for each step, its setup runs, its checks must all FAIL
+//! (the step asks for something not yet done), its solution runs, and its checks must all
+//! PASS. It runs on a private engine (temporary `DOCKERLINGS_ROOT`/`RUN`), so a learner's
+//! containers and images are never touched, and removes everything it made.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::Context;
+use dockerlings_runtime::{Engine, Paths};
+
+use crate::check::{evaluate, CheckContext, CheckKind, Outcome, TypedCommand};
+use crate::i18n::Lang;
+use crate::lesson::Lesson;
+
+/// A private engine for the run, removed (containers, lab host, files) when dropped.
+struct Scratch {
+    root: tempfile::TempDir,
+    run: tempfile::TempDir,
+    bin: PathBuf,
+    cwd: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> anyhow::Result<Self> {
+        let root = tempfile::Builder::new().prefix("dl-live-").tempdir()?;
+        // Short: unix socket paths below it must fit in 108 bytes.
+        let run = tempfile::Builder::new().prefix("dlv").tempdir_in("/tmp")?;
+        let bin = crate::repl::shell::lab_bin_dir(root.path())?;
+        let cwd = tempfile::Builder::new().prefix("dl-live-cwd-").tempdir()?;
+        Ok(Self {
+            root,
+            run,
+            bin,
+            cwd,
+        })
+    }
+
+    fn paths(&self) -> Paths {
+        Paths::new(self.root.path(), self.run.path())
+    }
+
+    /// Runs one line as the REPL would (in `/bin/sh -c`, `docker` = dockerlings).
+    fn sh(&self, line: &str) -> (bool, String) {
+        let out = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(line)
+            .current_dir(self.cwd.path())
+            .env("PATH", crate::repl::shell::lab_path(&self.bin))
+            .env("DOCKERLINGS_ROOT", self.root.path())
+            .env("DOCKERLINGS_RUN", self.run.path())
+            .env("DOCKERLINGS_ELEVATED", "1")
+            .env("DOCKERLINGS_OFFLINE", "1")
+            .stdin(std::process::Stdio::null())
+            .output();
+        match out {
+            Ok(o) => (
+                o.status.success(),
+                format!(
+                    "{}{}",
+                    String::from_utf8_lossy(&o.stdout),
+                    String::from_utf8_lossy(&o.stderr)
+                ),
+            ),
+            Err(e) => (false, e.to_string()),
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let (_, ids) = self.sh("docker ps -aq --no-trunc");
+        for id in ids.split_whitespace() {
+            let _ = self.sh(&format!("docker rm -f -v {id}"));
+        }
+        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
+    }
+}
+
+/// One problem found in a lesson.
+fn problem(out: &mut dyn Write, lesson: &Lesson, line: usize, text: &str) -> std::io::Result<()> {
+    writeln!(out, "FAIL {}:{line}: {text}", lesson.source.display())
+}
+
+fn outcome_text(o: &Outcome) -> String {
+    match o {
+        Outcome::Pass { observed } => format!("passed ({observed})"),
+        Outcome::Fail { expected, observed } => {
+            format!("expected {expected}; observed {observed}")
+        }
+        Outcome::Skipped { reason } => format!("skipped: {reason}"),
+    }
+}
+
+/// Plays `lessons` through; returns the number of problems.
+pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
+    let mut problems = 0;
+    for lesson in lessons {
+        let scratch = Scratch::new().context("make a private engine")?;
+        let engine = Engine::open(scratch.paths()).context("open the private engine")?;
+        let exe = std::env::current_exe().context("find the dockerlings executable")?;
+        let probe_env = vec![
+            (
+                "DOCKERLINGS_ROOT".to_string(),
+                scratch.root.path().display().to_string(),
+            ),
+            (
+                "DOCKERLINGS_RUN".to_string(),
+                scratch.run.path().display().to_string(),
+            ),
+        ];
+        let mut typed: Vec<TypedCommand> = Vec::new();
+        let mut lesson_problems = 0;
+        for (n, step) in lesson.steps.iter().enumerate() {
+            for line in &step.setup {
+                scratch.sh(line);
+            }
+            let answers = Default::default();
+            let before = CheckContext {
+                engine: &engine,
+                exe: exe.clone(),
+                probe_env: probe_env.clone(),
+                cwd: scratch.cwd.path().to_path_buf(),
+                typed: &typed,
+                answers: &answers,
+                lang: Lang::En,
+            };
+            for check in &step.checks {
+                let o = evaluate(&check.spec, &before);
+                if o.passed() {
+                    lesson_problems += 1;
+                    problem(
+                        out,
+                        lesson,
+                        check.line,
+                        &format!(
+                            "step {} check `{}` already passes before the solution: {}",
+                            n + 1,
+                            check.id(),
+                            outcome_text(&o)
+                        ),
+                    )?;
+                }
+            }
+            for line in &step.solution {
+                let (ok, output) = scratch.sh(line);
+                typed.push(TypedCommand {
+                    at: chrono::Utc::now(),
+                    line: line.clone(),
+                });
+                if !ok && !line.contains("||") {
+                    writeln!(
+                        out,
+                        "note {}:{}: step {} solution `{line}` exited non-zero: {}",
+                        lesson.source.display(),
+                        step.line,
+                        n + 1,
+                        output.lines().last().unwrap_or("")
+                    )?;
+                }
+            }
+            // A learner answers questions with the values they read; so does this run.
+            let mut answers = std::collections::BTreeMap::new();
+            for check in &step.checks {
+                if let CheckKind::Answer { question, source } = &check.spec.kind {
+                    let cx = CheckContext {
+                        engine: &engine,
+                        exe: exe.clone(),
+                        probe_env: probe_env.clone(),
+                        cwd: scratch.cwd.path().to_path_buf(),
+                        typed: &typed,
+                        answers: &answers,
+                        lang: Lang::En,
+                    };
+                    if let Some(value) = crate::check::eval::live_value(&cx, source) {
+                        answers.insert(question.clone(), value);
+                    }
+                }
+            }
+            let after = CheckContext {
+                engine: &engine,
+                exe: exe.clone(),
+                probe_env: probe_env.clone(),
+                cwd: scratch.cwd.path().to_path_buf(),
+                typed: &typed,
+                answers: &answers,
+                lang: Lang::En,
+            };
+            for check in &step.checks {
+                let o = crate::check::eval::evaluate_settled(
+                    &check.spec,
+                    &after,
+                    std::time::Duration::from_secs(5),
+                );
+                if !o.passed() {
+                    lesson_problems += 1;
+                    problem(
+                        out,
+                        lesson,
+                        check.line,
+                        &format!(
+                            "step {} check `{}` fails after the solution: {}",
+                            n + 1,
+                            check.id(),
+                            outcome_text(&o)
+                        ),
+                    )?;
+                }
+            }
+        }
+        if lesson_problems == 0 {
+            writeln!(
+                out,
+                "ok   {}: {} steps played through on the runtime",
+                lesson.source.display(),
+                lesson.steps.len()
+            )?;
+        }
+        problems += lesson_problems;
+    }
+    Ok(problems)
+}
+
+/// The lessons to play: those under `dir`, or the built-in ones (English; the Korean twins
+/// ask exactly the same, as `dev check` proves separately).
+pub fn lessons(dir: Option<&Path>) -> anyhow::Result<Vec<Lesson>> {
+    let files = match dir {
+        Some(d) => crate::lesson::catalog::from_dir(d)?,
+        None => crate::lesson::catalog::embedded(),
+    };
+    Ok(crate::lesson::catalog::lessons(&files, "en")?)
+}
