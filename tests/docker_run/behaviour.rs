@@ -71,3 +71,51 @@ fn ctrl_c_on_a_foreground_run_reaches_the_container() {
     lab.ok(&["rm", "fg"]);
     lab.assert_nothing_left();
 }
+
+#[test]
+fn a_detached_interactive_shell_keeps_running() {
+    let Some(lab) = Lab::new() else { return };
+    // The course's `docker run -itd`: a shell on a pty nobody is attached to.
+    lab.ok(&[
+        "run",
+        "-itd",
+        "--name",
+        "sample",
+        "--network",
+        "none",
+        "ubuntu:latest",
+    ]);
+    std::thread::sleep(Duration::from_secs(3));
+    let status = lab.ok(&["ps", "-a", "--format", "{{.Names}} {{.Status}}"]);
+    assert!(status.starts_with("sample Up"), "{status}");
+    assert_eq!(
+        lab.ok(&["exec", "sample", "echo", "still", "here"]),
+        "still here\n"
+    );
+    lab.ok(&["rm", "-f", "sample"]);
+    lab.assert_nothing_left();
+}
+
+#[test]
+fn names_resolve_after_connecting_a_bridge_container_to_a_user_network() {
+    let Some(lab) = Lab::new() else { return };
+    lab.ok(&["network", "create", "later"]);
+    lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "target",
+        "--network",
+        "later",
+        "busybox",
+        "sleep",
+        "60",
+    ]);
+    lab.ok(&["run", "-d", "--name", "joiner", "busybox", "sleep", "60"]);
+    lab.ok(&["network", "connect", "later", "joiner"]);
+    let out = lab.ok(&["exec", "joiner", "ping", "-c", "1", "target"]);
+    assert!(out.contains("1 packets received"), "{out}");
+    lab.ok(&["rm", "-f", "target", "joiner"]);
+    lab.ok(&["network", "rm", "later"]);
+    lab.assert_nothing_left();
+}

@@ -111,3 +111,13 @@ fn lesson_01_docker_basics_replays_step_by_step() {
 fn lesson_02_hello_containers_replays_step_by_step() {
     replay_lesson("02-hello-containers");
 }
+
+#[test]
+fn lesson_00_welcome_replays_step_by_step() {
+    replay_lesson("00-welcome");
+}
+
+#[test]
+fn lesson_08_networks_replays_step_by_step() {
+    replay_lesson("08-networks");
+}

@@ -356,10 +356,10 @@ impl Supervisor {
         let sigfd = block_signals()?;
         // The embedded DNS listens before the program runs (it may ask at once); started
         // once the signals are blocked, so its thread never takes the signalfd's SIGCHLD.
-        // Only user-defined networks resolve names (the default bridge and `none` do not, and
-        // their resolv.conf does not point here): no server, no thread, no wait at exit.
+        // Any container with its own namespace may join a user network later (`network
+        // connect` points its resolv.conf here), so all but `--network none` get the server.
         let resolves = crate::network::plumbing::has_own_namespace(record)
-            && crate::container::etc_files::uses_embedded_dns(record);
+            && record.host_config.network_mode != "none";
         let dns = resolves
             .then(|| {
                 let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
@@ -552,6 +552,7 @@ impl Supervisor {
         let mut exit_code: Option<i32> = None;
         let mut grace_deadline: Option<Instant> = None;
         let mut buf = vec![0u8; 32 * 1024];
+        let tty = matches!(stdio, Stdio::Tty { .. });
         // Reap what may have ended before the signalfd existed.
         reap(pid, &mut exit_code);
         loop {
@@ -644,6 +645,16 @@ impl Supervisor {
                                     eprintln!("log: {e}");
                                 }
                                 self.broadcast(stream, data);
+                                // A shell on a pty nobody is attached to (`run -itd`) may ask
+                                // the terminal where the cursor is (ESC[6n) and give up when
+                                // no answer comes; answer as a terminal would, top-left.
+                                let typing = self
+                                    .clients
+                                    .iter()
+                                    .any(|c| c.hello.is_some_and(|h| h.stdin));
+                                if tty && !typing && contains(data, b"\x1b[6n") {
+                                    let _ = f.write_all(b"\x1b[1;1R");
+                                }
                             }
                         }
                     }
@@ -865,6 +876,11 @@ fn private_mount_namespace() -> Result<(), ShimError> {
         None::<&str>,
     )
     .map_err(|e| ShimError::io("make / a slave mount", e.into()))
+}
+
+/// Whether `needle` occurs in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Receives the pty master libcontainer's init sends over the console socket.
