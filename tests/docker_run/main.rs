@@ -11,6 +11,7 @@ mod lessons;
 mod outputs;
 mod ports;
 mod repl;
+mod terminal;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -188,3 +188,53 @@ fn swapped_port_numbers_are_explained() {
     lab.ok(&["rm", "-f", "web"]);
     lab.assert_nothing_left();
 }
+
+#[test]
+fn on_a_terminal_the_lab_keeps_a_history_and_completes() {
+    let Some(lab) = Lab::new() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
+    command
+        .args(["--lang", "en", "sandbox"])
+        .env("DOCKERLINGS_ROOT", lab.root.path())
+        .env("DOCKERLINGS_RUN", lab.run.path())
+        .env("DOCKERLINGS_HOME", home.path())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let (mut child, mut term) = super::terminal::spawn(command);
+    term.wait_for("sandbox $ ");
+    term.type_line("echo first-line");
+    term.wait_for("first-line\r\n");
+    // Tab completes a lab command at the start of a line.
+    term.master_write(b"hel\t\r");
+    term.wait_for("The lab's own commands:");
+    term.type_line("quit");
+    let _ = term.rest();
+    assert!(child.wait().unwrap().success());
+    let history = std::fs::read_to_string(home.path().join("history")).unwrap();
+    assert!(history.contains("echo first-line"), "{history}");
+    assert!(history.contains("help"), "{history}");
+    lab.assert_nothing_left();
+}
+
+#[test]
+fn a_container_on_the_wrong_network_is_explained() {
+    let Some(lab) = Lab::new() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let course = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/course-ports");
+    let out = replay_course(
+        &lab,
+        home.path(),
+        "en",
+        "step 2\nreset\ndocker run -d --name w2 busybox sleep 60\nquit\n",
+        course,
+    );
+    assert!(out.contains("✘ network labnet container=w2"), "{out}");
+    assert!(
+        out.contains("observed: network labnet driver=bridge subnet=172.18.0.0/16 gateway=172.18.0.1 containers=[]"),
+        "{out}"
+    );
+    lab.ok(&["rm", "-f", "w2"]);
+    lab.ok(&["network", "rm", "labnet"]);
+    lab.assert_nothing_left();
+}
