@@ -79,6 +79,32 @@ impl Drop for Scratch {
     }
 }
 
+/// What every check of a run looks at, but the learner's record.
+struct Player<'a> {
+    engine: &'a Engine,
+    exe: PathBuf,
+    probe_env: Vec<(String, String)>,
+    cwd: PathBuf,
+}
+
+impl Player<'_> {
+    fn context<'b>(
+        &'b self,
+        typed: &'b [TypedCommand],
+        answers: &'b std::collections::BTreeMap<String, String>,
+    ) -> CheckContext<'b> {
+        CheckContext {
+            engine: self.engine,
+            exe: self.exe.clone(),
+            probe_env: self.probe_env.clone(),
+            cwd: self.cwd.clone(),
+            typed,
+            answers,
+            lang: Lang::En,
+        }
+    }
+}
+
 /// One problem found in a lesson.
 fn problem(out: &mut dyn Write, lesson: &Lesson, line: usize, text: &str) -> std::io::Result<()> {
     writeln!(out, "FAIL {}:{line}: {text}", lesson.source.display())
@@ -111,6 +137,12 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
                 scratch.run.path().display().to_string(),
             ),
         ];
+        let player = Player {
+            engine: &engine,
+            exe: exe.clone(),
+            probe_env: probe_env.clone(),
+            cwd: scratch.cwd.path().to_path_buf(),
+        };
         let mut typed: Vec<TypedCommand> = Vec::new();
         let mut lesson_problems = 0;
         for (n, step) in lesson.steps.iter().enumerate() {
@@ -118,15 +150,7 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
                 scratch.sh(line);
             }
             let answers = Default::default();
-            let before = CheckContext {
-                engine: &engine,
-                exe: exe.clone(),
-                probe_env: probe_env.clone(),
-                cwd: scratch.cwd.path().to_path_buf(),
-                typed: &typed,
-                answers: &answers,
-                lang: Lang::En,
-            };
+            let before = player.context(&typed, &answers);
             for check in &step.checks {
                 let o = evaluate(&check.spec, &before);
                 if o.passed() {
@@ -165,29 +189,13 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
             let mut answers = std::collections::BTreeMap::new();
             for check in &step.checks {
                 if let CheckKind::Answer { question, source } = &check.spec.kind {
-                    let cx = CheckContext {
-                        engine: &engine,
-                        exe: exe.clone(),
-                        probe_env: probe_env.clone(),
-                        cwd: scratch.cwd.path().to_path_buf(),
-                        typed: &typed,
-                        answers: &answers,
-                        lang: Lang::En,
-                    };
+                    let cx = player.context(&typed, &answers);
                     if let Some(value) = crate::check::eval::live_value(&cx, source) {
                         answers.insert(question.clone(), value);
                     }
                 }
             }
-            let after = CheckContext {
-                engine: &engine,
-                exe: exe.clone(),
-                probe_env: probe_env.clone(),
-                cwd: scratch.cwd.path().to_path_buf(),
-                typed: &typed,
-                answers: &answers,
-                lang: Lang::En,
-            };
+            let after = player.context(&typed, &answers);
             for check in &step.checks {
                 let o = crate::check::eval::evaluate_settled(
                     &check.spec,

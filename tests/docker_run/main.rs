@@ -8,6 +8,7 @@ mod cp;
 mod exec;
 mod isolation;
 mod lessons;
+mod net_plumbing;
 mod outputs;
 mod ports;
 mod repl;

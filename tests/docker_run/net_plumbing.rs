@@ -1,64 +1,15 @@
 //! Container networking made real, end to end: the lab host, bridges, veth pairs, addresses,
 //! `/etc` files, the embedded DNS and ping, through the real app binary and supervisors.
-//! Root only. Traffic goes only between containers, inside namespaces the engine made.
+//! Root only (the `Lab` of this test binary). Traffic goes only between containers, inside
+//! namespaces the engine made.
 
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use dockerlings_runtime::network::{labhost, plumbing};
 
-/// A temp engine state; containers, then the lab host, removed when dropped.
-struct Lab {
-    root: tempfile::TempDir,
-    run: tempfile::TempDir,
-}
+use super::Lab;
 
 impl Lab {
-    /// `None` (test skipped) when not root outside CI; panics when not root in CI.
-    fn new() -> Option<Self> {
-        if !nix::unistd::Uid::effective().is_root() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "docker_net_plumbing tests need root in CI"
-            );
-            eprintln!("skipping: docker_net_plumbing tests need root");
-            return None;
-        }
-        Some(Self {
-            root: tempfile::Builder::new()
-                .prefix("dl-net-")
-                .tempdir()
-                .unwrap(),
-            // Short: unix socket paths below it must fit in 108 bytes.
-            run: tempfile::Builder::new()
-                .prefix("dn")
-                .tempdir_in("/tmp")
-                .unwrap(),
-        })
-    }
-
-    fn docker(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dockerlings"))
-            .arg("docker")
-            .args(args)
-            .env("DOCKERLINGS_ROOT", self.root.path())
-            .env("DOCKERLINGS_RUN", self.run.path())
-            .env("LANG", "C")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.docker(args);
-        assert!(
-            out.status.success(),
-            "docker {args:?} failed: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     /// `docker exec <c> <cmd…>`: (exit code, stdout, stderr).
     fn exec(&self, container: &str, cmd: &[&str]) -> (i32, String, String) {
         let mut args = vec!["exec", container];
@@ -100,18 +51,6 @@ impl Lab {
             .filter(|(_, kind)| kind == "veth")
             .map(|(name, _)| name)
             .collect()
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let ids = self.docker(&["ps", "-aq", "--no-trunc"]);
-        for id in String::from_utf8_lossy(&ids.stdout).lines() {
-            let _ = self.docker(&["rm", "-f", id]);
-            dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
-            dockerlings_runtime::shim::cgroup::remove(id);
-        }
-        let _ = labhost::teardown(self.run.path());
     }
 }
 
