@@ -1,0 +1,812 @@
+//! Network benchmarks: `cargo bench --bench network` (as root).
+//!
+//! Measured in one run, against Debian's podman on the same machine where it applies:
+//! 1. **Network set-up per container**: the median wall time of `run --rm busybox true` on
+//!    the default bridge minus the same with `--network none` (veth pair, bridge port,
+//!    address, route), and its share of the whole `run --rm`. Podman's peer is its
+//!    `slirp4netns` mode against its own `--network none`.
+//! 2. **`run -d -p` to the first HTTP 200**: from spawning `run -d -p 127.0.0.1:<port>:80
+//!    nginx` until a GET to `127.0.0.1:<port>` (polled every millisecond) answers 200; the
+//!    container is removed between runs (untimed). Podman does the same flow with
+//!    `--network slirp4netns` (its user-space port forwarder): podman's default networking
+//!    (netavark) would change the host's firewall and routes, so it is never used.
+//! 3. **The port proxy against a direct connection**: `wrk` on the host to the published
+//!    port (through the container's proxy) against `wrk` inside the engine's lab host
+//!    namespace to `<container IP>:80`, same container, same duration, alternating — a small
+//!    page over one and over 16 connections (latency, requests/s) and a 1 MiB file (bytes/s),
+//!    served from a bind-mounted directory.
+//!
+//! Traffic goes only to 127.0.0.1 and to the containers inside the engine's own lab host.
+//! Ports are published on 127.0.0.1 only, so nothing is reachable from outside meanwhile.
+//! Everything is cleaned up on drop, on failure too: containers, the lab host mount, temp
+//! directories, podman's state.
+//!
+//! `BENCH_RUNS` sets the measured rounds of 1 and 2 (default 20, after a warm-up);
+//! `BENCH_WRK_SECS` the length of one wrk run (default 3) and `BENCH_WRK_ROUNDS` how many
+//! runs of each side are taken (default 5; medians shown, the ratio is the median of the
+//! rounds' ratios). The latest figures are in the book
+//! (architecture page, "Measuring", "Networks"); this harness only measures.
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const WARM_UP: usize = 2;
+/// How long a `run -d -p` may take to serve before the bench gives up.
+const SERVE_DEADLINE: Duration = Duration::from_secs(30);
+/// The bind-mounted file for the byte-throughput row.
+const BIG_FILE_BYTES: usize = 1 << 20;
+
+fn main() {
+    if !nix::unistd::Uid::effective().is_root() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "the network benchmark needs root in CI"
+        );
+        println!("skipping: the network benchmark needs root (networks are real)");
+        return;
+    }
+    let env_num = |name: &str, default: usize| -> usize {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|&n| n > 0)
+            .unwrap_or(default)
+    };
+    let runs = env_num("BENCH_RUNS", 20);
+    let wrk_secs = env_num("BENCH_WRK_SECS", 3);
+    let wrk_rounds = env_num("BENCH_WRK_ROUNDS", 5);
+
+    let ours = Ours::new();
+    ours.ok(&["pull", "busybox"]);
+    ours.ok(&["pull", "nginx"]);
+    let podman = match Podman::new(&ours) {
+        Ok(p) => Some(p),
+        Err(why) => {
+            println!("podman: not measured ({why})\n");
+            None
+        }
+    };
+
+    setup_time(&ours, podman.as_ref(), runs);
+    first_200(&ours, podman.as_ref(), runs);
+    proxy_vs_direct(&ours, wrk_secs, wrk_rounds);
+}
+
+/// Part 1: the network's share of `run --rm busybox true`.
+fn setup_time(ours: &Ours, podman: Option<&Podman>, runs: usize) {
+    println!(
+        "1. network set-up per container: `run --rm busybox true`, {runs} rounds after \
+         {WARM_UP} warm-up rounds, interleaved (ms: median p10–p90)\n"
+    );
+    let (mut none, mut bridge) = (Vec::new(), Vec::new());
+    let (mut p_none, mut p_slirp) = (Vec::new(), Vec::new());
+    for round in 0..WARM_UP + runs {
+        let keep = round >= WARM_UP;
+        let samples = [
+            ours.run_true(Some("none")),
+            ours.run_true(None),
+            podman.map_or(Duration::ZERO, |p| p.run_true("none")),
+            podman.map_or(Duration::ZERO, |p| p.run_true("slirp4netns")),
+        ];
+        if keep {
+            none.push(samples[0]);
+            bridge.push(samples[1]);
+            p_none.push(samples[2]);
+            p_slirp.push(samples[3]);
+        }
+    }
+    println!(
+        "{:<44} {:>22} {:>22}",
+        "", "dockerlings", "podman (slirp4netns)"
+    );
+    let peer = podman.is_some();
+    let show = |what: &str, ours: &[Duration], peer_s: &[Duration]| {
+        println!(
+            "{what:<44} {:>22} {:>22}",
+            Stats::of(ours).to_string(),
+            if peer {
+                Stats::of(peer_s).to_string()
+            } else {
+                "not measured".to_string()
+            }
+        );
+    };
+    show("run --rm --network none", &none, &p_none);
+    show("run --rm, with a network", &bridge, &p_slirp);
+    // Paired by round (both ran back to back), so the machine's changing load cancels out.
+    let setup = |with: &[Duration], without: &[Duration]| {
+        let mut diffs: Vec<f64> = with
+            .iter()
+            .zip(without)
+            .map(|(w, wo)| (w.as_secs_f64() - wo.as_secs_f64()) * 1e3)
+            .collect();
+        diffs.sort_by(f64::total_cmp);
+        let diff = diffs[diffs.len() / 2];
+        let w = Stats::of(with).median;
+        format!("{diff:.1} ({:.0}% of run)", 100.0 * diff / w)
+    };
+    println!(
+        "{:<44} {:>22} {:>22}\n",
+        "network set-up (median of paired differences)",
+        setup(&bridge, &none),
+        if peer {
+            setup(&p_slirp, &p_none)
+        } else {
+            "not measured".to_string()
+        }
+    );
+}
+
+/// Part 2: `run -d -p` until the published port answers 200.
+fn first_200(ours: &Ours, podman: Option<&Podman>, runs: usize) {
+    println!(
+        "2. `run -d -p 127.0.0.1:<port>:80 nginx` until a GET through the port answers 200, \
+         {runs} rounds after {WARM_UP} warm-up rounds (ms: median p10–p90)\n"
+    );
+    let (mut ours_s, mut peer_s) = (Vec::new(), Vec::new());
+    for round in 0..WARM_UP + runs {
+        let keep = round >= WARM_UP;
+        let took = ours.run_nginx_until_200();
+        let peer = podman.map(Podman::run_nginx_until_200);
+        if keep {
+            ours_s.push(took);
+            peer_s.extend(peer);
+        }
+    }
+    println!(
+        "{:<44} {:>22} {:>22} {:>12}",
+        "", "dockerlings", "podman (slirp4netns)", "podman/ours"
+    );
+    for (what, first) in [
+        ("run -d -p … nginx → first 200", true),
+        ("  of which until run -d returned", false),
+    ] {
+        let pick = |s: &Served| if first { s.first_200 } else { s.run_returned };
+        let o = Stats::of(&ours_s.iter().map(pick).collect::<Vec<_>>());
+        let (peer_text, ratio) = if podman.is_some() {
+            let p = Stats::of(&peer_s.iter().map(pick).collect::<Vec<_>>());
+            (p.to_string(), format!("{:.1}×", p.median / o.median))
+        } else {
+            ("not measured".to_string(), "-".to_string())
+        };
+        println!(
+            "{what:<44} {:>22} {peer_text:>22} {ratio:>12}",
+            o.to_string()
+        );
+    }
+    println!();
+}
+
+/// Part 3: wrk through the proxy against wrk inside the lab host.
+fn proxy_vs_direct(ours: &Ours, secs: usize, rounds: usize) {
+    let html = tempfile::Builder::new()
+        .prefix("dl-bench-html-")
+        .tempdir()
+        .unwrap();
+    let page =
+        include_str!("../runtime/catalogue/files/nginx-1.25/usr/share/nginx/html/index.html");
+    std::fs::write(html.path().join("index.html"), page).unwrap();
+    let big: Vec<u8> = (0..BIG_FILE_BYTES).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(html.path().join("big.bin"), big).unwrap();
+
+    let port = free_port();
+    let publish = format!("127.0.0.1:{port}:80");
+    let volume = format!("{}:/usr/share/nginx/html:ro", html.path().display());
+    let id = ours
+        .ok(&["run", "-d", "-p", &publish, "-v", &volume, "nginx"])
+        .trim()
+        .to_string();
+    let proxied = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    wait_for_200(proxied, Instant::now() + SERVE_DEADLINE).expect("nginx never served");
+    let ip: Ipv4Addr = ours
+        .ok(&["inspect", "--format", "{{.NetworkSettings.IPAddress}}", &id])
+        .trim()
+        .parse()
+        .expect("the container's IP");
+    let lab = dockerlings_runtime::network::labhost::path(ours.run.path());
+
+    println!(
+        "3. the port proxy: wrk on the host to 127.0.0.1:{port} (proxied) against wrk in the \
+         lab host to {ip}:80 (direct), same container, {secs} s per run, {rounds} runs of each \
+         side alternating (medians; the ratio is the median of the rounds' ratios)\n"
+    );
+    println!(
+        "{:<28} {:>34} {:>34} {:>15}",
+        "", "direct", "proxied", "proxied/direct"
+    );
+    let loads = [
+        ("small page, 1 connection", "/index.html", 1, 1),
+        ("small page, 16 connections", "/index.html", 2, 16),
+        ("1 MiB file, 4 connections", "/big.bin", 2, 4),
+    ];
+    for (what, path, threads, conns) in loads {
+        let (mut direct, mut via) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            let d = Wrk::run(
+                Some(&lab),
+                &format!("http://{ip}:80{path}"),
+                threads,
+                conns,
+                secs,
+            );
+            let p = Wrk::run(
+                None,
+                &format!("http://127.0.0.1:{port}{path}"),
+                threads,
+                conns,
+                secs,
+            );
+            direct.push(d);
+            via.push(p);
+        }
+        let d = Wrk::median(&direct);
+        let p = Wrk::median(&via);
+        let bytes = path == "/big.bin";
+        let fmt = |w: &Wrk| {
+            if bytes {
+                format!(
+                    "{:.0} MB/s p50 {}",
+                    w.bytes_per_sec / 1e6,
+                    fmt_latency(w.p50)
+                )
+            } else {
+                format!(
+                    "{:.0} req/s p50 {} p99 {}",
+                    w.requests_per_sec,
+                    fmt_latency(w.p50),
+                    fmt_latency(w.p99)
+                )
+            }
+        };
+        println!(
+            "{what:<28} {:>34} {:>34} {:>14.0}%",
+            fmt(&d),
+            fmt(&p),
+            100.0 * median_ratio(&via, &direct)
+        );
+    }
+    println!();
+    ours.ok(&["rm", "-f", &id]);
+}
+
+/// The median of `proxied / direct` over rounds (each pair ran back to back).
+fn median_ratio(proxied: &[Wrk], direct: &[Wrk]) -> f64 {
+    let mut ratios: Vec<f64> = proxied
+        .iter()
+        .zip(direct)
+        .map(|(p, d)| p.requests_per_sec / d.requests_per_sec)
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
+}
+
+fn fmt_latency(seconds: f64) -> String {
+    if seconds < 1e-3 {
+        format!("{:.0}µs", seconds * 1e6)
+    } else {
+        format!("{:.2}ms", seconds * 1e3)
+    }
+}
+
+/// What one wrk run measured.
+#[derive(Debug, Clone, Copy)]
+struct Wrk {
+    requests_per_sec: f64,
+    bytes_per_sec: f64,
+    /// Latency percentiles, in seconds.
+    p50: f64,
+    p99: f64,
+}
+
+impl Wrk {
+    /// Runs wrk (inside the namespace `netns` when given) and parses its report.
+    fn run(netns: Option<&Path>, url: &str, threads: usize, conns: usize, secs: usize) -> Self {
+        let mut cmd = match netns {
+            Some(ns) => {
+                let mut c = Command::new("nsenter");
+                c.arg(format!("--net={}", ns.display())).arg("wrk");
+                c
+            }
+            None => Command::new("wrk"),
+        };
+        cmd.args([
+            "--latency",
+            "-t",
+            &threads.to_string(),
+            "-c",
+            &conns.to_string(),
+            "-d",
+            &format!("{secs}s"),
+            url,
+        ]);
+        let out = cmd.stdin(Stdio::null()).output().expect("spawn wrk");
+        check(&format!("wrk {url}"), &out);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            !text.contains("Non-2xx") && !text.contains("Socket errors"),
+            "wrk {url} saw errors:\n{text}"
+        );
+        Self::parse(&text).unwrap_or_else(|| panic!("cannot read wrk's report:\n{text}"))
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let field = |prefix: &str| -> Option<&str> {
+            text.lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix(prefix))
+                .map(str::trim)
+        };
+        Some(Self {
+            requests_per_sec: field("Requests/sec:")?.parse().ok()?,
+            bytes_per_sec: parse_unit(field("Transfer/sec:")?, BYTE_UNITS)?,
+            p50: parse_unit(field("50%")?, LATENCY_UNITS)?,
+            p99: parse_unit(field("99%")?, LATENCY_UNITS)?,
+        })
+    }
+
+    /// The run with the median request rate, and the median of each latency.
+    fn median(runs: &[Wrk]) -> Wrk {
+        let mid = |f: fn(&Wrk) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        Wrk {
+            requests_per_sec: mid(|w| w.requests_per_sec),
+            bytes_per_sec: mid(|w| w.bytes_per_sec),
+            p50: mid(|w| w.p50),
+            p99: mid(|w| w.p99),
+        }
+    }
+}
+
+/// wrk's units: seconds, and bytes in powers of 1024.
+const LATENCY_UNITS: &[(&str, f64)] = &[("us", 1e-6), ("ms", 1e-3), ("s", 1.0)];
+const BYTE_UNITS: &[(&str, f64)] = &[
+    ("GB", 1073741824.0),
+    ("MB", 1048576.0),
+    ("KB", 1024.0),
+    ("B", 1.0),
+];
+
+/// `12.5MB` → 12.5 × the unit's scale.
+fn parse_unit(value: &str, units: &[(&str, f64)]) -> Option<f64> {
+    units.iter().find_map(|&(suffix, scale)| {
+        let number: f64 = value.strip_suffix(suffix)?.parse().ok()?;
+        Some(number * scale)
+    })
+}
+
+/// A port nothing listens on now.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The status code of `GET /` at `addr`, or `None` when nothing answered.
+fn http_status(addr: SocketAddr) -> Option<u16> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .ok()?;
+    let mut head = Vec::new();
+    let mut buf = [0u8; 256];
+    while !head.windows(2).any(|w| w == b"\r\n") {
+        let n = s.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        head.extend_from_slice(&buf[..n]);
+    }
+    let line = String::from_utf8_lossy(&head);
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Polls `addr` every millisecond until it answers 200.
+fn wait_for_200(addr: SocketAddr, deadline: Instant) -> Result<(), String> {
+    loop {
+        if http_status(addr) == Some(200) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("{addr} did not answer 200 in time"));
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// How long a `run -d -p` took to serve, and to return.
+#[derive(Debug, Clone, Copy)]
+struct Served {
+    first_200: Duration,
+    run_returned: Duration,
+}
+
+/// Spawns `cmd` (a `run -d -p 127.0.0.1:<port>:80 …`) and polls the port every millisecond
+/// until it answers 200, noting meanwhile when `cmd` returned; the container ID it printed.
+fn time_until_200(cmd: &mut Command, port: u16) -> (Served, String) {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn run -d");
+    let mut run_returned = None;
+    let first_200 = loop {
+        if run_returned.is_none() && child.try_wait().unwrap().is_some() {
+            run_returned = Some(start.elapsed());
+        }
+        if http_status(addr) == Some(200) {
+            break Some(start.elapsed());
+        }
+        if start.elapsed() > SERVE_DEADLINE {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let out = child.wait_with_output().unwrap();
+    let run_returned = run_returned.unwrap_or_else(|| start.elapsed());
+    check("run -d -p … nginx", &out);
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let first_200 = first_200.unwrap_or_else(|| panic!("{addr} never answered 200 ({id})"));
+    (
+        Served {
+            first_200,
+            run_returned,
+        },
+        id,
+    )
+}
+
+/// Median and 10th/90th percentiles (nearest rank), in milliseconds.
+struct Stats {
+    median: f64,
+    p10: f64,
+    p90: f64,
+}
+
+impl Stats {
+    fn of(samples: &[Duration]) -> Self {
+        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
+        ms.sort_by(f64::total_cmp);
+        let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
+        Self {
+            median: rank(0.5),
+            p10: rank(0.1),
+            p90: rank(0.9),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.1} {:.1}–{:.1}", self.median, self.p10, self.p90)
+    }
+}
+
+fn check(what: &str, out: &Output) {
+    assert!(
+        out.status.success(),
+        "{what} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn timed(cmd: &mut Command) -> (Duration, Output) {
+    let start = Instant::now();
+    let out = cmd.stdin(Stdio::null()).output().expect("spawn");
+    (start.elapsed(), out)
+}
+
+/// dockerlings with a temporary state.
+struct Ours {
+    root: tempfile::TempDir,
+    run: tempfile::TempDir,
+}
+
+impl Ours {
+    fn new() -> Self {
+        Self {
+            root: tempfile::Builder::new()
+                .prefix("dl-bench-")
+                .tempdir()
+                .unwrap(),
+            // Short: unix socket paths below it must fit in 108 bytes.
+            run: tempfile::Builder::new()
+                .prefix("dn")
+                .tempdir_in("/tmp")
+                .unwrap(),
+        }
+    }
+
+    fn docker(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
+        cmd.arg("docker")
+            .args(args)
+            .env("DOCKERLINGS_ROOT", self.root.path())
+            .env("DOCKERLINGS_RUN", self.run.path())
+            .env("DOCKERLINGS_OFFLINE", "1")
+            .env("LANG", "C");
+        cmd
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args).stdin(Stdio::null()).output().unwrap();
+        check(&format!("dockerlings docker {args:?}"), &out);
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    fn run_true(&self, network: Option<&str>) -> Duration {
+        let mut args = vec!["run", "--rm"];
+        if let Some(n) = network {
+            args.extend(["--network", n]);
+        }
+        args.extend(["busybox", "true"]);
+        let (took, out) = timed(&mut self.docker(&args));
+        check("dockerlings docker run --rm busybox true", &out);
+        took
+    }
+
+    fn run_nginx_until_200(&self) -> Served {
+        let port = free_port();
+        let publish = format!("127.0.0.1:{port}:80");
+        let (took, id) = time_until_200(
+            &mut self.docker(&["run", "-d", "-p", &publish, "nginx"]),
+            port,
+        );
+        self.ok(&["rm", "-f", &id]);
+        took
+    }
+}
+
+impl Drop for Ours {
+    fn drop(&mut self) {
+        let out = self.docker(&["ps", "-aq", "--no-trunc"]).output();
+        if let Ok(out) = out {
+            for id in String::from_utf8_lossy(&out.stdout).lines() {
+                let _ = self.docker(&["rm", "-f", id]).output();
+                dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
+                dockerlings_runtime::shim::cgroup::remove(id);
+            }
+        }
+        // The bridges live in the engine's lab host namespace.
+        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
+    }
+}
+
+/// Debian's podman with everything it writes kept in a temporary directory.
+struct Podman {
+    dir: tempfile::TempDir,
+    /// Paths podman writes outside its `--root` whatever it is told; removed afterwards
+    /// when this run created them.
+    created_outside: Vec<PathBuf>,
+    /// The same for its `libpod_parent` cgroups (one per controller on cgroup v1).
+    created_cgroups: Vec<PathBuf>,
+    busybox: String,
+    nginx: String,
+}
+
+/// Directories podman (as root) writes whatever its options say: its blob-info cache,
+/// netavark's run directory, and `/run/netns` (bind-mounted on itself, where it keeps the
+/// namespaces of `slirp4netns` containers).
+const PODMAN_OUTSIDE: &[&str] = &["/var/lib/containers", "/run/containers", "/run/netns"];
+
+impl Podman {
+    /// Sets up podman and loads our two images into it; the reason when it cannot.
+    fn new(ours: &Ours) -> Result<Self, String> {
+        match Command::new("podman").arg("--version").output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => return Err(format!("podman: {e}")),
+        }
+        match Command::new("slirp4netns").arg("--version").output() {
+            Ok(out) if out.status.success() => {}
+            _ => return Err("no slirp4netns (apt-get install slirp4netns)".to_string()),
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("dl-podman-")
+            .tempdir()
+            .unwrap();
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            "[containers]\n\
+             default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
+             [engine]\n\
+             runtime = \"runc\"\n",
+        )
+        .unwrap();
+        let created_outside = PODMAN_OUTSIDE
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| !p.exists())
+            .collect();
+        let created_cgroups = podman_cgroups().filter(|p| !p.exists()).collect();
+        let mut podman = Self {
+            dir,
+            created_outside,
+            created_cgroups,
+            busybox: String::new(),
+            nginx: String::new(),
+        };
+        let mut save = ours
+            .docker(&["save", "busybox", "nginx"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let load = podman
+            .command(&["load"])
+            .stdin(save.stdout.take().unwrap())
+            .output();
+        let saved = save.wait().unwrap();
+        let load = load.map_err(|e| format!("podman load: {e}"))?;
+        assert!(saved.success(), "dockerlings docker save failed");
+        if !load.status.success() {
+            return Err(format!(
+                "podman load failed: {}",
+                String::from_utf8_lossy(&load.stderr).trim()
+            ));
+        }
+        // The names `podman load` gave them (`localhost/…` or `docker.io/library/…`).
+        let out = podman
+            .command(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+            .output()
+            .map_err(|e| format!("podman images: {e}"))?;
+        let names = String::from_utf8_lossy(&out.stdout).to_string();
+        let find = |name: &str| {
+            names
+                .lines()
+                .find(|l| l.ends_with(&format!("/{name}:latest")))
+                .map(str::to_string)
+                .ok_or_else(|| format!("podman load gave no {name} image ({names:?})"))
+        };
+        podman.busybox = find("busybox")?;
+        podman.nginx = find("nginx")?;
+        // A first container tells whether podman (and slirp4netns) works here at all.
+        let probe = podman
+            .command(&[
+                "run",
+                "--rm",
+                "--pull",
+                "never",
+                "--network",
+                "slirp4netns",
+                &podman.busybox,
+                "true",
+            ])
+            .output();
+        match probe {
+            Ok(out) if out.status.success() => Ok(podman),
+            Ok(out) => Err(format!(
+                "podman run failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Err(e) => Err(format!("podman run: {e}")),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("podman");
+        cmd.arg("--root")
+            .arg(self.path("root"))
+            .arg("--runroot")
+            .arg(self.path("runroot"))
+            .arg("--tmpdir")
+            .arg(self.path("tmp"))
+            .arg("--network-config-dir")
+            .arg(self.path("networks"))
+            .args(args)
+            .env("CONTAINERS_CONF", self.path("containers.conf"));
+        cmd
+    }
+
+    fn run_true(&self, network: &str) -> Duration {
+        let (took, out) = timed(&mut self.command(&[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "--network",
+            network,
+            &self.busybox,
+            "true",
+        ]));
+        check(
+            &format!("podman run --rm --network {network} busybox true"),
+            &out,
+        );
+        took
+    }
+
+    fn run_nginx_until_200(&self) -> Served {
+        let port = free_port();
+        let publish = format!("127.0.0.1:{port}:80");
+        let (took, id) = time_until_200(
+            &mut self.command(&[
+                "run",
+                "-d",
+                "--pull",
+                "never",
+                "--network",
+                "slirp4netns",
+                "-p",
+                &publish,
+                &self.nginx,
+            ]),
+            port,
+        );
+        check(
+            "podman rm -f",
+            &self
+                .command(&["rm", "-f", "-t", "0", &id])
+                .output()
+                .unwrap(),
+        );
+        took
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.command(&["rm", "-a", "-f", "-t", "0"]).output();
+        let _ = self.command(&["rmi", "-a", "-f"]).output();
+        unmount_below(self.dir.path());
+        for path in &self.created_outside {
+            unmount_below(path);
+            let _ = std::fs::remove_dir_all(path);
+        }
+        for path in &self.created_cgroups {
+            remove_cgroup_tree(path);
+        }
+    }
+}
+
+/// Where podman's cgroupfs manager puts its containers and `conmon`: `libpod_parent` in
+/// every hierarchy.
+fn podman_cgroups() -> impl Iterator<Item = PathBuf> {
+    let root = Path::new("/sys/fs/cgroup");
+    let mut dirs = vec![root.join("libpod_parent")];
+    if let Ok(entries) = std::fs::read_dir(root) {
+        dirs.extend(entries.flatten().map(|e| e.path().join("libpod_parent")));
+    }
+    dirs.into_iter()
+}
+
+/// Removes an (empty) cgroup and its child cgroups, children first.
+fn remove_cgroup_tree(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_cgroup_tree(&entry.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
+}
+
+/// Unmounts whatever is mounted at or below `dir`, deepest first.
+fn unmount_below(dir: &Path) {
+    let prefix = dir.display().to_string();
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let mut points: Vec<&str> = mountinfo
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(4))
+        .filter(|p| *p == prefix || p.starts_with(&format!("{prefix}/")))
+        .collect();
+    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
+    for p in points {
+        let _ = nix::mount::umount2(p, nix::mount::MntFlags::MNT_DETACH);
+    }
+}
