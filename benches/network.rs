@@ -30,8 +30,12 @@
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "support/mod.rs"]
+mod support;
+use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Stats};
 
 const WARM_UP: usize = 2;
 /// How long a `run -d -p` may take to serve before the bench gives up.
@@ -466,47 +470,6 @@ fn time_until_200(cmd: &mut Command, port: u16) -> (Served, String) {
     )
 }
 
-/// Median and 10th/90th percentiles (nearest rank), in milliseconds.
-struct Stats {
-    median: f64,
-    p10: f64,
-    p90: f64,
-}
-
-impl Stats {
-    fn of(samples: &[Duration]) -> Self {
-        let mut ms: Vec<f64> = samples.iter().map(|d| d.as_secs_f64() * 1e3).collect();
-        ms.sort_by(f64::total_cmp);
-        let rank = |p: f64| ms[((p * ms.len() as f64).ceil() as usize).clamp(1, ms.len()) - 1];
-        Self {
-            median: rank(0.5),
-            p10: rank(0.1),
-            p90: rank(0.9),
-        }
-    }
-}
-
-impl std::fmt::Display for Stats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:.1} {:.1}–{:.1}", self.median, self.p10, self.p90)
-    }
-}
-
-fn check(what: &str, out: &Output) {
-    assert!(
-        out.status.success(),
-        "{what} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-fn timed(cmd: &mut Command) -> (Duration, Output) {
-    let start = Instant::now();
-    let out = cmd.stdin(Stdio::null()).output().expect("spawn");
-    (start.elapsed(), out)
-}
-
 /// dockerlings with a temporary state.
 struct Ours {
     root: tempfile::TempDir,
@@ -770,43 +733,5 @@ impl Drop for Podman {
         for path in &self.created_cgroups {
             remove_cgroup_tree(path);
         }
-    }
-}
-
-/// Where podman's cgroupfs manager puts its containers and `conmon`: `libpod_parent` in
-/// every hierarchy.
-fn podman_cgroups() -> impl Iterator<Item = PathBuf> {
-    let root = Path::new("/sys/fs/cgroup");
-    let mut dirs = vec![root.join("libpod_parent")];
-    if let Ok(entries) = std::fs::read_dir(root) {
-        dirs.extend(entries.flatten().map(|e| e.path().join("libpod_parent")));
-    }
-    dirs.into_iter()
-}
-
-/// Removes an (empty) cgroup and its child cgroups, children first.
-fn remove_cgroup_tree(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                remove_cgroup_tree(&entry.path());
-            }
-        }
-    }
-    let _ = std::fs::remove_dir(dir);
-}
-
-/// Unmounts whatever is mounted at or below `dir`, deepest first.
-fn unmount_below(dir: &Path) {
-    let prefix = dir.display().to_string();
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let mut points: Vec<&str> = mountinfo
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(4))
-        .filter(|p| *p == prefix || p.starts_with(&format!("{prefix}/")))
-        .collect();
-    points.sort_by_key(|p| std::cmp::Reverse(p.len()));
-    for p in points {
-        let _ = nix::mount::umount2(p, nix::mount::MntFlags::MNT_DETACH);
     }
 }
