@@ -313,11 +313,16 @@ fn container(
                 .is_some_and(|have| same_image(have, i))
         });
         let state_ok = exit_code.is_some() || state_matches(state, status);
-        return if state_ok && code_ok && image_ok {
-            Outcome::Pass { observed }
-        } else {
-            cx.fail(expected, observed)
-        };
+        if state_ok && code_ok && image_ok {
+            return Outcome::Pass { observed };
+        }
+        let mut observed = observed;
+        // The classic mistake: run without `-d`, then Ctrl-C — the container stopped with it.
+        if state == ContainerState::Running && status == "exited" && ran_in_foreground(cx, name) {
+            observed.push_str(" — ");
+            observed.push_str(&cx.t("check.container.forgot_detach", &[("name", name)]));
+        }
+        return cx.fail(expected, observed);
     }
     let image = image.unwrap_or_default();
     let summaries = match cx.engine.containers(true, false) {
@@ -372,6 +377,30 @@ fn container(
     } else {
         cx.fail(expected, observed)
     }
+}
+
+/// Whether the learner's last `docker run` of container `name` ran it in the foreground
+/// (no `-d`/`--detach`, alone or among combined short flags like `-itd`).
+fn ran_in_foreground(cx: &CheckContext<'_>, name: &str) -> bool {
+    let run = cx.typed.iter().rev().find_map(|c| {
+        let words = crate::xray::split_words(&c.line);
+        let at = words.iter().position(|w| w == "docker")?;
+        let rest = &words[at + 1..];
+        let is_run = rest.first().is_some_and(|w| w == "run")
+            || (rest.first().is_some_and(|w| w == "container")
+                && rest.get(1).is_some_and(|w| w == "run"));
+        let named = rest.windows(2).any(|w| w[0] == "--name" && w[1] == name)
+            || rest.iter().any(|w| *w == format!("--name={name}"));
+        (is_run && named).then(|| rest.to_vec())
+    });
+    let Some(words) = run else {
+        return false;
+    };
+    !words.iter().any(|w| {
+        w == "--detach"
+            || w == "--detach=true"
+            || (w.starts_with('-') && !w.starts_with("--") && w.contains('d'))
+    })
 }
 
 fn image(cx: &CheckContext<'_>, name: &str, state: Presence, digest: Option<&str>) -> Outcome {

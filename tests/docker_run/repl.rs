@@ -238,3 +238,25 @@ fn a_container_on_the_wrong_network_is_explained() {
     lab.ok(&["network", "rm", "labnet"]);
     lab.assert_nothing_left();
 }
+
+#[test]
+fn forgetting_d_is_explained() {
+    let Some(lab) = Lab::new() else { return };
+    lab.ok(&["pull", "nginx:alpine"]);
+    let home = tempfile::tempdir().unwrap();
+    let course = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/course-ports");
+    // A learner runs it in the foreground, then presses Ctrl-C (here: `timeout -s INT`).
+    let out = replay_course(
+        &lab,
+        home.path(),
+        "en",
+        "step 3\ntimeout -s INT 3 docker run --name fg --network none nginx:alpine\nquit\n",
+        course,
+    );
+    assert!(
+        out.contains("observed: container fg is exited (0) — you ran it without -d, so it ran in the foreground and stopped with Ctrl-C"),
+        "{out}"
+    );
+    lab.ok(&["rm", "-f", "fg"]);
+    lab.assert_nothing_left();
+}
