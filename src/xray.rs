@@ -182,7 +182,7 @@ pub fn report(engine: &Engine, line: &str, lang: Lang) -> String {
     process_section(&info, &mut out, lang);
     cgroup_section(&id, &mut out, lang);
     overlay_section(engine, &id, &info, &mut out, lang);
-    network_section(&info, &mut out, lang);
+    network_section(engine, &id, &info, &mut out, lang);
     out
 }
 
@@ -335,11 +335,15 @@ fn overlay_section(engine: &Engine, id: &str, info: &Value, out: &mut String, la
     let _ = writeln!(out, "  GraphDriver.Name = {}", info["GraphDriver"]["Name"]);
 }
 
-fn network_section(info: &Value, out: &mut String, lang: Lang) {
+fn network_section(engine: &Engine, id: &str, info: &Value, out: &mut String, lang: Lang) {
     let nets = info["NetworkSettings"]["Networks"].as_object();
     section(out, &tr(lang, "xray.network", &[]));
     let mode = info["HostConfig"]["NetworkMode"].as_str().unwrap_or("");
     let _ = writeln!(out, "  NetworkMode = {mode}");
+    let record = engine
+        .container_store()
+        .ok()
+        .and_then(|s| s.record(id).ok());
     for (name, ep) in nets.into_iter().flatten() {
         let _ = writeln!(
             out,
@@ -348,13 +352,24 @@ fn network_section(info: &Value, out: &mut String, lang: Lang) {
             ep["Gateway"].as_str().unwrap_or(""),
             ep["MacAddress"].as_str().unwrap_or("")
         );
+        // The wire: the container's interface, its veth peer in the lab host, the bridge.
+        let endpoint = record.as_ref().and_then(|r| r.networks.get(name));
+        if let Some(e) = endpoint.filter(|e| e.ip.is_some()) {
+            let _ = writeln!(
+                out,
+                "    {} (in the container) ⇄ {} (lab host) ─ bridge {}",
+                e.interface,
+                dockerlings_runtime::network::plumbing::host_veth_name(e),
+                dockerlings_runtime::network::plumbing::bridge_name(e)
+            );
+        }
     }
     if let Some(ports) = info["NetworkSettings"]["Ports"].as_object() {
         for (port, bindings) in ports {
             for b in bindings.as_array().into_iter().flatten() {
                 let _ = writeln!(
                     out,
-                    "  {}:{} -> {port}",
+                    "  port proxy (in the supervisor): {}:{} -> {port}",
                     b["HostIp"].as_str().unwrap_or(""),
                     b["HostPort"].as_str().unwrap_or("")
                 );

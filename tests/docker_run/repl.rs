@@ -260,3 +260,20 @@ fn forgetting_d_is_explained() {
     lab.ok(&["rm", "-f", "fg"]);
     lab.assert_nothing_left();
 }
+
+#[test]
+fn xray_shows_the_wire_and_the_port_proxy() {
+    let Some(lab) = Lab::new() else { return };
+    let out = lab.ok(&[
+        "--xray", "run", "-d", "--name", "xw", "-p", "18098:80", "nginx",
+    ]);
+    assert!(out.contains("eth0 (in the container) ⇄ veth"), "{out}");
+    assert!(out.contains("(lab host) ─ bridge docker0"), "{out}");
+    assert!(out.contains("bridge: ip=172.17.0."), "{out}");
+    assert!(
+        out.contains("port proxy (in the supervisor): 0.0.0.0:18098 -> 80/tcp"),
+        "{out}"
+    );
+    lab.ok(&["rm", "-f", "xw"]);
+    lab.assert_nothing_left();
+}
