@@ -69,6 +69,8 @@ impl Drop for Lab {
                 let _ = self.engine.container_remove(&c.id, true, true);
             }
         }
+        // The lab host's network namespace stays mounted below the run dir until torn down.
+        let _ = dockerlings_runtime::network::labhost::teardown(self.paths.run());
     }
 }
 
