@@ -14,7 +14,7 @@ fn main() {
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     let dest = out_dir.join("toolbox");
 
-    if let Some(prebuilt) = env::var_os("DOCKERLINGS_TOOLBOX") {
+    if let Some(prebuilt) = env::var_os("DOCKERLINGS_TOOLBOX").filter(|p| !p.is_empty()) {
         println!("cargo:rerun-if-changed={}", Path::new(&prebuilt).display());
         std::fs::copy(&prebuilt, &dest).expect("copy DOCKERLINGS_TOOLBOX");
         println!(
