@@ -28,7 +28,7 @@ use std::time::Duration;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Stats};
+use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Ours, Stats};
 
 const WARM_UP: usize = 3;
 /// How many containers run at once for the "several" memory figure.
@@ -51,7 +51,7 @@ fn main() {
         .filter(|&n| n > 0)
         .unwrap_or(20);
 
-    let ours = Ours::new();
+    let ours = Ours::new("db");
     ours.ok(&["pull", "hello-world"]);
     ours.ok(&["pull", "busybox"]);
     let podman = match Podman::new(&ours) {
@@ -233,44 +233,7 @@ impl Memory {
     }
 }
 
-/// dockerlings with a temporary state.
-struct Ours {
-    root: tempfile::TempDir,
-    run: tempfile::TempDir,
-}
-
 impl Ours {
-    fn new() -> Self {
-        Self {
-            root: tempfile::Builder::new()
-                .prefix("dl-bench-")
-                .tempdir()
-                .unwrap(),
-            // Short: unix socket paths below it must fit in 108 bytes.
-            run: tempfile::Builder::new()
-                .prefix("db")
-                .tempdir_in("/tmp")
-                .unwrap(),
-        }
-    }
-
-    fn docker(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
-        cmd.arg("docker")
-            .args(args)
-            .env("DOCKERLINGS_ROOT", self.root.path())
-            .env("DOCKERLINGS_RUN", self.run.path())
-            .env("DOCKERLINGS_OFFLINE", "1")
-            .env("LANG", "C");
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.docker(args).stdin(Stdio::null()).output().unwrap();
-        check(&format!("dockerlings docker {args:?}"), &out);
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     fn with_network<'a>(network: Option<&'a str>, args: &[&'a str]) -> Vec<&'a str> {
         let mut all = vec!["run"];
         if let Some(n) = network {
@@ -338,21 +301,6 @@ fn supervisor_pid(id: &str) -> u32 {
         }
     }
     panic!("no supervisor process for container {id}");
-}
-
-impl Drop for Ours {
-    fn drop(&mut self) {
-        let out = self.docker(&["ps", "-aq", "--no-trunc"]).output();
-        if let Ok(out) = out {
-            for id in String::from_utf8_lossy(&out.stdout).lines() {
-                let _ = self.docker(&["rm", "-f", id]).output();
-                dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
-                dockerlings_runtime::shim::cgroup::remove(id);
-            }
-        }
-        // The default network's bridges live in the engine's lab host namespace.
-        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
-    }
 }
 
 /// Debian's podman with everything it writes kept in a temporary directory.

@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Stats};
+use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Ours, Stats};
 
 const WARM_UP: usize = 2;
 /// How long a `run -d -p` may take to serve before the bench gives up.
@@ -63,7 +63,7 @@ fn main() {
     let wrk_secs = env_num("BENCH_WRK_SECS", 3);
     let wrk_rounds = env_num("BENCH_WRK_ROUNDS", 5);
 
-    let ours = Ours::new();
+    let ours = Ours::new("dn");
     ours.ok(&["pull", "busybox"]);
     ours.ok(&["pull", "nginx"]);
     let podman = match Podman::new(&ours) {
@@ -470,44 +470,7 @@ fn time_until_200(cmd: &mut Command, port: u16) -> (Served, String) {
     )
 }
 
-/// dockerlings with a temporary state.
-struct Ours {
-    root: tempfile::TempDir,
-    run: tempfile::TempDir,
-}
-
 impl Ours {
-    fn new() -> Self {
-        Self {
-            root: tempfile::Builder::new()
-                .prefix("dl-bench-")
-                .tempdir()
-                .unwrap(),
-            // Short: unix socket paths below it must fit in 108 bytes.
-            run: tempfile::Builder::new()
-                .prefix("dn")
-                .tempdir_in("/tmp")
-                .unwrap(),
-        }
-    }
-
-    fn docker(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
-        cmd.arg("docker")
-            .args(args)
-            .env("DOCKERLINGS_ROOT", self.root.path())
-            .env("DOCKERLINGS_RUN", self.run.path())
-            .env("DOCKERLINGS_OFFLINE", "1")
-            .env("LANG", "C");
-        cmd
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.docker(args).stdin(Stdio::null()).output().unwrap();
-        check(&format!("dockerlings docker {args:?}"), &out);
-        String::from_utf8(out.stdout).unwrap()
-    }
-
     fn run_true(&self, network: Option<&str>) -> Duration {
         let mut args = vec!["run", "--rm"];
         if let Some(n) = network {
@@ -528,21 +491,6 @@ impl Ours {
         );
         self.ok(&["rm", "-f", &id]);
         took
-    }
-}
-
-impl Drop for Ours {
-    fn drop(&mut self) {
-        let out = self.docker(&["ps", "-aq", "--no-trunc"]).output();
-        if let Ok(out) = out {
-            for id in String::from_utf8_lossy(&out.stdout).lines() {
-                let _ = self.docker(&["rm", "-f", id]).output();
-                dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
-                dockerlings_runtime::shim::cgroup::remove(id);
-            }
-        }
-        // The bridges live in the engine's lab host namespace.
-        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
     }
 }
 

@@ -86,3 +86,58 @@ pub fn unmount_below(dir: &Path) {
         let _ = nix::mount::umount2(p, nix::mount::MntFlags::MNT_DETACH);
     }
 }
+
+/// dockerlings with a temporary state.
+pub struct Ours {
+    pub root: tempfile::TempDir,
+    pub run: tempfile::TempDir,
+}
+
+impl Ours {
+    /// `run_prefix`: a short prefix for the run dir (unix socket paths must fit 108 bytes).
+    pub fn new(run_prefix: &str) -> Self {
+        Self {
+            root: tempfile::Builder::new()
+                .prefix("dl-bench-")
+                .tempdir()
+                .unwrap(),
+            // Short: unix socket paths below it must fit in 108 bytes.
+            run: tempfile::Builder::new()
+                .prefix(run_prefix)
+                .tempdir_in("/tmp")
+                .unwrap(),
+        }
+    }
+
+    pub fn docker(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
+        cmd.arg("docker")
+            .args(args)
+            .env("DOCKERLINGS_ROOT", self.root.path())
+            .env("DOCKERLINGS_RUN", self.run.path())
+            .env("DOCKERLINGS_OFFLINE", "1")
+            .env("LANG", "C");
+        cmd
+    }
+
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.docker(args).stdin(Stdio::null()).output().unwrap();
+        check(&format!("dockerlings docker {args:?}"), &out);
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+impl Drop for Ours {
+    fn drop(&mut self) {
+        let out = self.docker(&["ps", "-aq", "--no-trunc"]).output();
+        if let Ok(out) = out {
+            for id in String::from_utf8_lossy(&out.stdout).lines() {
+                let _ = self.docker(&["rm", "-f", id]).output();
+                dockerlings_runtime::shim::cgroup::kill_all(id, Duration::from_secs(5));
+                dockerlings_runtime::shim::cgroup::remove(id);
+            }
+        }
+        // The bridges live in the engine's lab host namespace.
+        let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
+    }
+}
