@@ -94,13 +94,7 @@ pub fn run_containers(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
 }
 
 fn inspect_objects(ctx: &mut Ctx<'_, '_>, m: &Matches, object: &str, kinds: &[Kind]) -> CmdResult {
-    let template = match m.value("format").filter(|f| !f.is_empty() && *f != "json") {
-        Some(f) => Some(
-            Template::parse(&f.replace("\\t", "\t").replace("\\n", "\n"))
-                .map_err(|e| Failure::cli(format!("template parsing error: {e}")))?,
-        ),
-        None => None,
-    };
+    let template = format_template(m)?;
     let mut found = Vec::new();
     let mut errors = Vec::new();
     'names: for name in &m.args {
@@ -119,15 +113,35 @@ fn inspect_objects(ctx: &mut Ctx<'_, '_>, m: &Matches, object: &str, kinds: &[Ki
         }
         errors.push(format!("Error: No such {object}: {name}"));
     }
+    print_inspected(ctx, template.as_ref(), &found, &errors)
+}
+
+/// `--format` of an `inspect` command: `None` for the JSON array (no format, or `json`).
+pub(super) fn format_template(m: &Matches) -> Result<Option<Template>, Failure> {
+    match m.value("format").filter(|f| !f.is_empty() && *f != "json") {
+        Some(f) => Template::parse(&f.replace("\\t", "\t").replace("\\n", "\n"))
+            .map(Some)
+            .map_err(|e| Failure::cli(format!("template parsing error: {e}"))),
+        None => Ok(None),
+    }
+}
+
+/// Prints what an `inspect` found — Docker's indented JSON array, or the template once per
+/// object — then fails with every lookup error, one per line, as Docker does.
+pub(super) fn print_inspected(
+    ctx: &mut Ctx<'_, '_>,
+    template: Option<&Template>,
+    found: &[serde_json::Value],
+    errors: &[String],
+) -> CmdResult {
     match template {
-        None => ctx.out(&to_indented_json(&found))?,
+        None => ctx.out(&to_indented_json(found))?,
         Some(t) => {
-            for v in &found {
+            for v in found {
                 let text = t
                     .execute(&Data::map(v), Mode::Normal)
                     .map_err(|e| Failure::cli(format!("template parsing error: {e}")))?;
-                ctx.out(&text)?;
-                ctx.out("\n")?;
+                ctx.out(&format!("{text}\n"))?;
             }
         }
     }

@@ -9,10 +9,8 @@ use serde_json::{json, Value};
 
 use super::containers::confirm;
 use super::filters::Filters;
-use super::inspect::to_indented_json;
 use crate::docker::format::{render_rows, Format};
 use crate::docker::spec::{FlagSpec, Matches};
-use crate::docker::template::{Data, Mode, Template};
 use crate::docker::units::go_time_string;
 use crate::docker::{CmdResult, Ctx, Failure};
 
@@ -354,13 +352,7 @@ pub fn ls(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
 }
 
 pub fn inspect(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
-    let template = match m.value("format").filter(|f| !f.is_empty() && *f != "json") {
-        Some(f) => Some(
-            Template::parse(&f.replace("\\t", "\t").replace("\\n", "\n"))
-                .map_err(|e| Failure::cli(format!("template parsing error: {e}")))?,
-        ),
-        None => None,
-    };
+    let template = super::inspect::format_template(m)?;
     let mut found = Vec::new();
     let mut errors = Vec::new();
     for name in &m.args {
@@ -369,22 +361,7 @@ pub fn inspect(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
             Err(e) => errors.push(format!("Error response from daemon: {e}")),
         }
     }
-    match template {
-        None => ctx.out(&to_indented_json(&found))?,
-        Some(t) => {
-            for v in &found {
-                let text = t
-                    .execute(&Data::map(v), Mode::Normal)
-                    .map_err(|e| Failure::cli(format!("template parsing error: {e}")))?;
-                ctx.out(&format!("{text}\n"))?;
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::cli(errors.join("\n")))
-    }
+    super::inspect::print_inspected(ctx, template.as_ref(), &found, &errors)
 }
 
 pub fn rm(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
