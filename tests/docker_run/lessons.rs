@@ -2,9 +2,6 @@
 //! engine: for every step, `reset` (its setup), the step's solution typed line by line, then
 //! `check` and `next`. Every step with checks must report itself complete, in order.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use super::Lab;
 
 fn transcript(lesson: &dockerlings::lesson::Lesson) -> String {
@@ -29,35 +26,13 @@ fn replay_lesson(id: &str) {
         .find(|l| l.meta.id == id)
         .unwrap_or_else(|| panic!("no lesson {id}"));
     let home = tempfile::tempdir().unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockerlings"))
-        .args(["--lang", "en", "learn", id])
-        .current_dir(work.path())
-        .env("DOCKERLINGS_ROOT", lab.root.path())
-        .env("DOCKERLINGS_RUN", lab.run.path())
-        .env("DOCKERLINGS_HOME", home.path())
-        .env("DOCKERLINGS_OFFLINE", "1")
-        .env_remove("DOCKERLINGS_LESSONS")
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(transcript(lesson).as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = lab.replay_lab(
+        home.path(),
+        &["--lang", "en", "learn", id],
+        None,
+        &transcript(lesson),
     );
+    let stdout = out.as_str();
     // Each step with checks completes, in order: its "complete" line comes after its heading.
     let mut at = 0;
     let total = lesson.steps.len();

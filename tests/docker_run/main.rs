@@ -68,6 +68,45 @@ impl Lab {
         String::from_utf8(out.stdout).unwrap()
     }
 
+    /// Runs the lab (`dockerlings <args>`) on this engine with `lines` as its stdin, in a
+    /// fresh working directory, lessons from `lessons` (a fixture course) or the built-in
+    /// ones; returns its stdout after checking it ended well.
+    fn replay_lab(&self, home: &Path, args: &[&str], lessons: Option<&str>, lines: &str) -> String {
+        use std::io::Write;
+        let work = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
+        command
+            .args(args)
+            .current_dir(work.path())
+            .env("DOCKERLINGS_ROOT", self.root.path())
+            .env("DOCKERLINGS_RUN", self.run.path())
+            .env("DOCKERLINGS_HOME", home)
+            .env("DOCKERLINGS_OFFLINE", "1")
+            .env("COLUMNS", "80")
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        match lessons {
+            Some(dir) => command.env("DOCKERLINGS_LESSONS", dir),
+            None => command.env_remove("DOCKERLINGS_LESSONS"),
+        };
+        let mut child = command.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(lines.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
     fn assert_nothing_left(&self) {
         let root = self.root.path().display().to_string();
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();

@@ -1,8 +1,7 @@
 //! The guided lab replayed from a transcript on stdin (no terminal): commands run for real,
 //! checks pass as the learner's actions make them true, progress is saved and resumed.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use super::Lab;
 
@@ -19,33 +18,7 @@ fn replay_course(
     lines: &str,
     course: &str,
 ) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dockerlings"))
-        .args(["--lang", lang, "learn", "01"])
-        .env("DOCKERLINGS_ROOT", lab.root.path())
-        .env("DOCKERLINGS_RUN", lab.run.path())
-        .env("DOCKERLINGS_HOME", home)
-        .env("DOCKERLINGS_LESSONS", course)
-        .env("DOCKERLINGS_OFFLINE", "1")
-        .env("COLUMNS", "80")
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(lines.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    lab.replay_lab(home, &["--lang", lang, "learn", "01"], Some(course), lines)
 }
 
 #[test]
