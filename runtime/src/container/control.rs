@@ -14,6 +14,10 @@ use super::record::ContainerRecord;
 use super::state::RuntimeState;
 use crate::Result;
 
+/// How long `rm` and `start` wait for a supervisor that recorded its container's exit to
+/// leave (it unmounts and closes sockets after; milliseconds in practice).
+pub const SUPERVISOR_EXIT_GRACE: Duration = Duration::from_secs(10);
+
 /// Ends and cleans up a container's processes.
 pub trait ProcessControl: Send + Sync + std::fmt::Debug {
     /// Kills the container's processes (SIGKILL) and waits until they and the supervisor
@@ -24,6 +28,16 @@ pub trait ProcessControl: Send + Sync + std::fmt::Debug {
     /// Releases what the container held on the host (mounts, cgroup, runtime files) once no
     /// process runs; must succeed when there is nothing to release.
     fn cleanup(&self, container: &ContainerRecord) -> Result<()>;
+
+    /// Waits (up to `timeout`) for a supervisor that has recorded its container's exit to
+    /// finish releasing what it held and leave, so that `rm` or `start` right after the
+    /// exit never races it.
+    fn wait_supervisor_exit(&self, state: &RuntimeState, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while supervisor_alive(state) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }
 
 /// Reads the start time (field 22 of `/proc/<pid>/stat`, clock ticks since boot).

@@ -13,7 +13,7 @@ use chrono::Utc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::control::ProcessControl;
+use super::control::{ProcessControl, SUPERVISOR_EXIT_GRACE};
 use super::create::{plan, VolumeNeed};
 use super::inspect::{self, ContainerSummary};
 use super::options::CreateOptions;
@@ -314,6 +314,10 @@ impl Engine {
                     other?;
                 }
             }
+        } else {
+            // Exited, but its supervisor may still be unmounting: let it finish first.
+            self.process_control()
+                .wait_supervisor_exit(&state, SUPERVISOR_EXIT_GRACE);
         }
         self.process_control().cleanup(&record)?;
         match store.delete(&id) {

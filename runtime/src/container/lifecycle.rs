@@ -124,6 +124,9 @@ impl Engine {
             Status::Running | Status::Restarting => return Ok(false),
             _ => {}
         }
+        // Just exited: its supervisor may still be unmounting, and a new one must not race it.
+        self.process_control()
+            .wait_supervisor_exit(state, super::control::SUPERVISOR_EXIT_GRACE);
         // A fresh container was never stopped: no state to rewrite (and fsync).
         if state.stopped_by_user {
             self.container_store()?

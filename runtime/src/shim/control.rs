@@ -42,7 +42,7 @@ impl ProcessControl for ShimControl {
         // A real container's supervisor records the exit and leaves by itself; without a
         // cgroup there is nothing it could be waiting for.
         let grace = if had_cgroup { 10 } else { 0 };
-        wait_supervisor_exit(state, Instant::now() + Duration::from_secs(grace));
+        wait_exit(state, Instant::now() + Duration::from_secs(grace));
         if supervisor_alive(state) {
             let _ = kill(Pid::from_raw(state.supervisor_pid), Signal::SIGKILL);
         }
@@ -66,12 +66,16 @@ impl ProcessControl for ShimControl {
         let _ = std::fs::remove_file(layout.console_socket());
         Ok(())
     }
+
+    fn wait_supervisor_exit(&self, state: &RuntimeState, timeout: Duration) {
+        wait_exit(state, Instant::now() + timeout);
+    }
 }
 
 /// Waits until the supervisor recorded in `state` has exited, or `deadline` has passed:
 /// woken by its pidfd the moment it exits, or looking every millisecond on kernels without
 /// pidfds (before 5.3).
-fn wait_supervisor_exit(state: &RuntimeState, deadline: Instant) {
+fn wait_exit(state: &RuntimeState, deadline: Instant) {
     // Opened before the liveness check below, so it cannot name a recycled PID.
     let pidfd = pidfd_open(state.supervisor_pid);
     while supervisor_alive(state) {
