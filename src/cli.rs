@@ -58,6 +58,11 @@ pub enum Command {
         #[arg(long)]
         reset: bool,
     },
+    /// Graded labs: list, start, status, grade, submit, verify
+    Lab {
+        #[command(subcommand)]
+        command: crate::lab::cli::LabCommand,
+    },
     /// Tools for content authors and CI
     Dev {
         #[command(subcommand)]
@@ -73,12 +78,15 @@ pub enum DevCommand {
         /// Play every step: its checks must fail after its setup and pass after its solution
         #[arg(long)]
         live: bool,
-        /// Only the lesson with this id (with --live)
+        /// Only the lessons and labs whose id starts with this (with --live)
         #[arg(long)]
         lesson: Option<String>,
         /// Lessons from this directory (`<dir>/<lang>/*.md`) instead of the built-in ones
         #[arg(long)]
         dir: Option<std::path::PathBuf>,
+        /// Labs from this directory (`<dir>/<lang>/*.md`) instead of the built-in ones
+        #[arg(long)]
+        labs_dir: Option<std::path::PathBuf>,
     },
 }
 
@@ -141,6 +149,14 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
             println!("{}", tr(lang, "progress.reset", &[]));
             Ok(0)
         }
+        Some(Command::Lab { command }) => {
+            if crate::lab::cli::needs_root(&command) {
+                if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
+                    return Ok(code);
+                }
+            }
+            crate::lab::cli::run(command, lang)
+        }
         Some(Command::Sandbox) => {
             if let Privilege::Refused(code) = privilege::require_root(lang, cli.sudo)? {
                 return Ok(code);
@@ -179,14 +195,24 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
         }
         Some(Command::Supervise { args }) => Ok(crate::supervise::run(&args)),
         Some(Command::Dev {
-            command: DevCommand::Check { live, lesson, dir },
+            command:
+                DevCommand::Check {
+                    live,
+                    lesson,
+                    dir,
+                    labs_dir,
+                },
         }) => {
-            let mut code = crate::dev::check::run(&mut std::io::stdout().lock())?;
+            let mut code = crate::dev::check::run(
+                dir.as_deref(),
+                labs_dir.as_deref(),
+                &mut std::io::stdout().lock(),
+            )?;
             if live {
                 if let Privilege::Refused(c) = privilege::require_root(lang, cli.sudo)? {
                     return Ok(c);
                 }
-                let mut lessons = crate::dev::live::lessons(dir.as_deref())?;
+                let mut lessons = crate::dev::live::lessons(dir.as_deref(), labs_dir.as_deref())?;
                 if let Some(id) = lesson {
                     lessons.retain(|l| l.meta.id == id || l.meta.id.starts_with(&id));
                 }

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod greet;
 pub mod home;
 pub mod i18n;
+pub mod lab;
 pub mod lesson;
 pub mod privilege;
 pub mod progress;

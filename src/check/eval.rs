@@ -318,7 +318,12 @@ fn container(
         }
         let mut observed = observed;
         // The classic mistake: run without `-d`, then Ctrl-C — the container stopped with it.
-        if state == ContainerState::Running && status == "exited" && ran_in_foreground(cx, name) {
+        // (Not when an exit code was asked for: then exiting was the point.)
+        if state == ContainerState::Running
+            && exit_code.is_none()
+            && status == "exited"
+            && ran_in_foreground(cx, name)
+        {
             observed.push_str(" — ");
             observed.push_str(&cx.t("check.container.forgot_detach", &[("name", name)]));
         }
@@ -337,7 +342,11 @@ fn container(
         .iter()
         .filter(|s| same_image(&s.image, image))
         .filter_map(|s| cx.inspect(&s.id))
-        .filter(|i| state_matches(state, i["State"]["Status"].as_str().unwrap_or("")))
+        // "None of image X" is broken by a container of X in any state: those are named.
+        .filter(|i| {
+            let status = i["State"]["Status"].as_str().unwrap_or("");
+            state == ContainerState::Absent || state_matches(state, status)
+        })
         .filter(|i| exit_code.is_none_or(|c| i["State"]["ExitCode"].as_i64() == Some(c)))
         .map(|i| {
             i["Name"]
@@ -776,11 +785,14 @@ fn logs(cx: &CheckContext<'_>, container: &str, contains: &str) -> Outcome {
     }
     let (_, stdout, stderr) = cx.docker(&["logs", container]);
     let lines = stdout.lines().count() + stderr.lines().count();
-    let observed = cx.t("check.logs.observed", &[("lines", &lines.to_string())]);
+    let lines = lines.to_string();
+    let lines = [("lines", lines.as_str())];
     if stdout.contains(contains) || stderr.contains(contains) {
-        Outcome::Pass { observed }
+        Outcome::Pass {
+            observed: cx.t("check.logs.found", &lines),
+        }
     } else {
-        cx.fail(expected, observed)
+        cx.fail(expected, cx.t("check.logs.observed", &lines))
     }
 }
 
@@ -1039,18 +1051,24 @@ fn archive(cx: &CheckContext<'_>, path: &str, contains: &str, gzip: Option<bool>
 
 fn command(cx: &CheckContext<'_>, pattern: &str, min_count: usize) -> Outcome {
     let expected = cx.t("check.command.expected", &[("pattern", pattern)]);
-    let Ok(re) = regex::Regex::new(pattern) else {
+    let Some(hits) = typed_matches(pattern, cx.typed) else {
         return Outcome::Skipped {
             reason: format!("bad pattern {pattern}"),
         };
     };
-    let hits = cx.typed.iter().filter(|c| re.is_match(&c.line)).count();
     let observed = cx.t("check.command.observed", &[("count", &hits.to_string())]);
     if hits >= min_count {
         Outcome::Pass { observed }
     } else {
         cx.fail(expected, observed)
     }
+}
+
+/// How many typed commands match `pattern` (`None`: not a regular expression). The
+/// `command` check's count, also recomputed from a lab journal by `lab verify`.
+pub fn typed_matches(pattern: &str, typed: &[TypedCommand]) -> Option<usize> {
+    let re = regex::Regex::new(pattern).ok()?;
+    Some(typed.iter().filter(|c| re.is_match(&c.line)).count())
 }
 
 /// The live value an answer is compared with.

@@ -306,3 +306,125 @@ mod tests {
         assert!(state.contains("unknown variant `up`"), "{state}");
     }
 }
+
+/// Parsing failures as an author meets them: each names the check and what is wrong.
+#[cfg(test)]
+mod parse_failures {
+    use super::*;
+
+    fn spec(text: &str) -> Result<CheckSpec, String> {
+        CheckSpec::from_table(&text.parse::<toml::Table>().unwrap())
+    }
+
+    #[test]
+    fn unknown_kind_names_it_and_the_known_ones() {
+        let e = spec("id = \"k\"\nkind = \"volume\"\nname = \"v\"").unwrap_err();
+        assert!(e.starts_with("check k: unknown variant `volume`"), "{e}");
+        assert!(
+            e.contains("`restart_policy`") && e.contains("`answer`"),
+            "{e}"
+        );
+        let e = spec("id = \"k\"\nname = \"web\"").unwrap_err();
+        assert_eq!(e, "check k: missing field `kind`");
+        let e = spec("id = \"k\"\nkind = 3").unwrap_err();
+        assert!(e.starts_with("check k: "), "{e}");
+    }
+
+    #[test]
+    fn unknown_field_names_it_for_every_kind() {
+        let minimal = [
+            "kind = \"container\"\nname = \"w\"",
+            "kind = \"image\"\nname = \"i\"",
+            "kind = \"http\"\nurl = \"http://127.0.0.1/\"",
+            "kind = \"ping\"\nfrom = \"a\"\nto = \"b\"",
+            "kind = \"dns\"\ncontainer = \"a\"\nname = \"b\"",
+            "kind = \"network\"\nname = \"n\"",
+            "kind = \"env\"\ncontainer = \"a\"\nname = \"V\"",
+            "kind = \"mount\"\ncontainer = \"a\"\ndestination = \"/d\"",
+            "kind = \"file\"\ncontainer = \"a\"\npath = \"/f\"",
+            "kind = \"logs\"\ncontainer = \"a\"\ncontains = \"x\"",
+            "kind = \"limit\"\ncontainer = \"a\"",
+            "kind = \"restart_policy\"\ncontainer = \"a\"\npolicy = \"always\"",
+            "kind = \"port\"\ncontainer = \"a\"\ncontainer_port = \"80\"",
+            "kind = \"archive\"\npath = \"a.tar\"\ncontains = \"busybox\"",
+            "kind = \"command\"\npattern = \"docker ps\"",
+            "kind = \"answer\"\nquestion = \"q\"\nsource = \"container.ip:web\"",
+        ];
+        assert_eq!(minimal.len(), 16);
+        for body in minimal {
+            let kind = spec(&format!("id = \"ok\"\n{body}"))
+                .unwrap_or_else(|e| panic!("{body}: {e}"))
+                .kind;
+            assert_eq!(
+                format!("kind = \"{}\"", kind.name()),
+                body.lines().next().unwrap()
+            );
+            let e = spec(&format!("id = \"u\"\n{body}\ncolour = \"red\"")).unwrap_err();
+            assert!(
+                e.starts_with("check u: unknown field `colour`"),
+                "{body}: {e}"
+            );
+        }
+        // A field of another kind is unknown here, even when it is a real field elsewhere.
+        let e = spec("id = \"u\"\nkind = \"env\"\ncontainer = \"a\"\nname = \"V\"\nexit_code = 0")
+            .unwrap_err();
+        assert!(e.starts_with("check u: unknown field `exit_code`"), "{e}");
+        // The TOML key of `mount`'s type is `type`, not the Rust name.
+        let e = spec("id = \"u\"\nkind = \"mount\"\ncontainer = \"a\"\ndestination = \"/d\"\nmount_type = \"bind\"")
+            .unwrap_err();
+        assert!(e.starts_with("check u: unknown field `mount_type`"), "{e}");
+    }
+
+    #[test]
+    fn missing_or_mistyped_fields_are_named() {
+        assert_eq!(
+            spec("id = \"m\"\nkind = \"http\"").unwrap_err(),
+            "check m: missing field `url`"
+        );
+        assert_eq!(
+            spec("id = \"m\"\nkind = \"ping\"\nfrom = \"a\"").unwrap_err(),
+            "check m: missing field `to`"
+        );
+        let e = spec("id = \"m\"\nkind = \"http\"\nurl = \"u\"\nstatus = \"ok\"").unwrap_err();
+        assert!(e.starts_with("check m: invalid type: string \"ok\""), "{e}");
+        assert_eq!(
+            spec("id = \"m\"\nkind = \"answer\"\nquestion = \"q\"\nsource = \"ps:web\"")
+                .unwrap_err(),
+            "check m: unknown answer source `ps:web`"
+        );
+    }
+
+    #[test]
+    fn missing_or_bad_id_points_and_text() {
+        let no_id = "every check needs a string `id`";
+        assert_eq!(
+            spec("kind = \"command\"\npattern = \"x\"").unwrap_err(),
+            no_id
+        );
+        assert_eq!(
+            spec("id = \"\"\nkind = \"command\"\npattern = \"x\"").unwrap_err(),
+            no_id
+        );
+        assert_eq!(
+            spec("id = 7\nkind = \"command\"\npattern = \"x\"").unwrap_err(),
+            no_id
+        );
+        assert_eq!(
+            spec("id = \"p\"\npoints = 1001\nkind = \"command\"\npattern = \"x\"").unwrap_err(),
+            "check p: `points` must be 0..=1000"
+        );
+        assert_eq!(
+            spec("id = \"p\"\npoints = -1\nkind = \"command\"\npattern = \"x\"").unwrap_err(),
+            "check p: `points` must be 0..=1000"
+        );
+        assert_eq!(
+            spec("id = \"p\"\ntext = 1\nkind = \"command\"\npattern = \"x\"").unwrap_err(),
+            "check p: `text` must be a string"
+        );
+        let ok = spec(
+            "id = \"p\"\npoints = 0\ntext = \"typed ps\"\nkind = \"command\"\npattern = \"x\"",
+        )
+        .unwrap();
+        assert_eq!((ok.points, ok.text.as_deref()), (0, Some("typed ps")));
+    }
+}

@@ -1,13 +1,22 @@
 //! `dockerlings dev check`: validates every piece of content the program embeds — today the
 //! built-in image catalogue (every image builds, with its layers and links consistent) and
-//! the lessons (every file parses; ko and en twins ask the same); labs join as they arrive.
+//! the lessons and labs (every file parses; ko and en twins ask the same; a lab's points add
+//! up and it shows a typical mistake).
 
 use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
 
 use dockerlings_runtime::{catalogue, Reference};
 
 /// Runs every check, printing one line per item; returns the exit code (0 = all good).
-pub fn run(out: &mut dyn Write) -> anyhow::Result<i32> {
+pub fn run(
+    lessons_dir: Option<&Path>,
+    labs_dir: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<i32> {
+    use crate::lesson::catalog::{self, Kind};
     let mut failures = 0;
     match catalogue::validate() {
         Ok(()) => writeln!(out, "ok   catalogue: data is consistent")?,
@@ -16,18 +25,35 @@ pub fn run(out: &mut dyn Write) -> anyhow::Result<i32> {
             writeln!(out, "FAIL catalogue: {error}")?;
         }
     }
-    let lessons = crate::lesson::catalog::embedded();
-    let problems = crate::lesson::catalog::validate(&lessons);
-    if problems.is_empty() {
-        writeln!(
-            out,
-            "ok   lessons: {} files, ko and en agree",
-            lessons.len()
-        )?;
-    }
-    for problem in &problems {
-        failures += 1;
-        writeln!(out, "FAIL lesson {problem}")?;
+    for (kind, dir) in [(Kind::Lesson, lessons_dir), (Kind::Lab, labs_dir)] {
+        let files = match (dir, kind) {
+            (Some(d), _) => {
+                catalog::from_dir(d).with_context(|| format!("read {}", d.display()))?
+            }
+            (None, Kind::Lesson) => catalog::embedded(),
+            (None, Kind::Lab) => catalog::embedded_labs(),
+        };
+        let mut problems = catalog::validate(&files, kind);
+        if kind == Kind::Lab {
+            // Each lab that parses (the others are reported above), in both languages.
+            for file in &files {
+                if let Ok(lab) = crate::lesson::parse::parse(&file.path, &file.text) {
+                    problems.extend(crate::lab::model::problems(&lab));
+                }
+            }
+        }
+        if problems.is_empty() {
+            writeln!(
+                out,
+                "ok   {}: {} files, ko and en agree",
+                kind.folder(),
+                files.len()
+            )?;
+        }
+        for problem in &problems {
+            failures += 1;
+            writeln!(out, "FAIL {problem}")?;
+        }
     }
     for entry in catalogue::entries() {
         let name = entry.reference;

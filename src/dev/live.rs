@@ -168,7 +168,58 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
                     )?;
                 }
             }
+            // Each typical mistake fails exactly the checks it names; then the step starts over.
+            for mistake in &step.mistakes {
+                let mut tried = typed.clone();
+                for line in &mistake.commands {
+                    scratch.sh(line);
+                    tried.push(TypedCommand {
+                        at: chrono::Utc::now(),
+                        line: line.clone(),
+                    });
+                }
+                let answers = Default::default();
+                let cx = player.context(&tried, &answers);
+                for check in &step.checks {
+                    let should_fail = mistake.fails.iter().any(|f| f == check.id());
+                    let o = if should_fail {
+                        evaluate(&check.spec, &cx)
+                    } else {
+                        crate::check::eval::evaluate_settled(
+                            &check.spec,
+                            &cx,
+                            std::time::Duration::from_secs(5),
+                        )
+                    };
+                    if o.passed() == should_fail {
+                        lesson_problems += 1;
+                        let verdict = if should_fail {
+                            "passes after the mistake, which should fail it"
+                        } else {
+                            "fails after the mistake, which names only other checks"
+                        };
+                        problem(
+                            out,
+                            lesson,
+                            mistake.line,
+                            &format!(
+                                "step {} check `{}` {verdict}: {}",
+                                n + 1,
+                                check.id(),
+                                outcome_text(&o)
+                            ),
+                        )?;
+                    }
+                }
+                for line in &step.setup {
+                    scratch.sh(line);
+                }
+            }
             for line in &step.solution {
+                // `answer …` is a REPL command: the answers are read below, as a learner would.
+                if line.starts_with("answer ") {
+                    continue;
+                }
                 let (ok, output) = scratch.sh(line);
                 typed.push(TypedCommand {
                     at: chrono::Utc::now(),
@@ -231,12 +282,19 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
     Ok(problems)
 }
 
-/// The lessons to play: those under `dir`, or the built-in ones (English; the Korean twins
-/// ask exactly the same, as `dev check` proves separately).
-pub fn lessons(dir: Option<&Path>) -> anyhow::Result<Vec<Lesson>> {
-    let files = match dir {
-        Some(d) => crate::lesson::catalog::from_dir(d)?,
-        None => crate::lesson::catalog::embedded(),
+/// The lessons and labs to play: those under `lessons_dir`/`labs_dir`, or the built-in ones
+/// (English; the Korean twins ask exactly the same, as `dev check` proves separately).
+pub fn lessons(lessons_dir: Option<&Path>, labs_dir: Option<&Path>) -> anyhow::Result<Vec<Lesson>> {
+    use crate::lesson::catalog;
+    let lessons = match lessons_dir {
+        Some(d) => catalog::from_dir(d)?,
+        None => catalog::embedded(),
     };
-    Ok(crate::lesson::catalog::lessons(&files, "en")?)
+    let labs = match labs_dir {
+        Some(d) => catalog::from_dir(d)?,
+        None => catalog::embedded_labs(),
+    };
+    let mut all = catalog::lessons(&lessons, "en")?;
+    all.extend(catalog::lessons(&labs, "en")?);
+    Ok(all)
 }

@@ -33,6 +33,15 @@ impl Lang {
         }
     }
 
+    /// `ko` or `en`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "ko" => Some(Lang::Ko),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Lang::Ko => "ko",

@@ -13,6 +13,24 @@ use super::parse::{parse, LessonError};
 pub const LANGS: [&str; 2] = ["ko", "en"];
 
 static EMBEDDED: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/lessons");
+static EMBEDDED_LABS: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/labs");
+
+/// Lessons or labs: the same format, in two folders; labs have a `[lab]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Lesson,
+    Lab,
+}
+
+impl Kind {
+    /// The folder they live in (`lessons`, `labs`).
+    pub fn folder(self) -> &'static str {
+        match self {
+            Kind::Lesson => "lessons",
+            Kind::Lab => "labs",
+        }
+    }
+}
 
 /// One lesson file's text and where it is.
 #[derive(Debug, Clone)]
@@ -25,16 +43,25 @@ pub struct LessonFile {
 
 /// The lesson files built into the binary, sorted by language then name.
 pub fn embedded() -> Vec<LessonFile> {
+    embedded_files(&EMBEDDED, Kind::Lesson)
+}
+
+/// The lab files built into the binary, sorted by language then name.
+pub fn embedded_labs() -> Vec<LessonFile> {
+    embedded_files(&EMBEDDED_LABS, Kind::Lab)
+}
+
+fn embedded_files(root: &Dir<'static>, kind: Kind) -> Vec<LessonFile> {
     let mut files = Vec::new();
     for lang in LANGS {
-        let Some(dir) = EMBEDDED.get_dir(lang) else {
+        let Some(dir) = root.get_dir(lang) else {
             continue;
         };
         for file in dir.files() {
             if file.path().extension().is_some_and(|e| e == "md") {
                 files.push(LessonFile {
                     lang: lang.to_string(),
-                    path: Path::new("lessons").join(file.path()),
+                    path: Path::new(kind.folder()).join(file.path()),
                     text: file.contents_utf8().unwrap_or_default().to_string(),
                 });
             }
@@ -91,12 +118,25 @@ fn parse_file(file: &LessonFile) -> Result<Lesson, LessonError> {
 
 /// Every problem with a set of lesson files: parse errors, and ko/en twins that differ in
 /// what they ask (steps, commands to solve and set up, checks).
-pub fn validate(files: &[LessonFile]) -> Vec<String> {
+pub fn validate(files: &[LessonFile], kind: Kind) -> Vec<String> {
     let mut problems = Vec::new();
     let mut parsed: Vec<(String, Lesson)> = Vec::new();
     for file in files {
         match parse_file(file) {
-            Ok(lesson) => parsed.push((file.lang.clone(), lesson)),
+            Ok(lesson) => {
+                match (kind, &lesson.meta.lab) {
+                    (Kind::Lab, None) => problems.push(format!(
+                        "{}:1: a lab needs a `[lab]` table in its front matter",
+                        file.path.display()
+                    )),
+                    (Kind::Lesson, Some(_)) => problems.push(format!(
+                        "{}:1: a lesson has no `[lab]` table (labs live in labs/)",
+                        file.path.display()
+                    )),
+                    _ => {}
+                }
+                parsed.push((file.lang.clone(), lesson))
+            }
             Err(e) => problems.push(e.to_string()),
         }
     }
@@ -110,14 +150,15 @@ pub fn validate(files: &[LessonFile]) -> Vec<String> {
         v
     };
     let (ko_ids, en_ids) = (ids("ko"), ids("en"));
+    let folder = kind.folder();
     for id in ko_ids.iter().filter(|i| !en_ids.contains(i)) {
         problems.push(format!(
-            "lessons/en/{id}.md: missing (lessons/ko/{id}.md exists)"
+            "{folder}/en/{id}.md: missing ({folder}/ko/{id}.md exists)"
         ));
     }
     for id in en_ids.iter().filter(|i| !ko_ids.contains(i)) {
         problems.push(format!(
-            "lessons/ko/{id}.md: missing (lessons/en/{id}.md exists)"
+            "{folder}/ko/{id}.md: missing ({folder}/en/{id}.md exists)"
         ));
     }
     for (lang, ko) in parsed.iter().filter(|(l, _)| l == "ko") {
@@ -136,9 +177,12 @@ pub fn validate(files: &[LessonFile]) -> Vec<String> {
 pub fn compare(ko: &Lesson, en: &Lesson) -> Vec<String> {
     let at = |l: &Lesson, line: usize| format!("{}:{line}", l.source.display());
     let mut problems = Vec::new();
-    if ko.meta.chapter != en.meta.chapter || ko.meta.images != en.meta.images {
+    if ko.meta.chapter != en.meta.chapter
+        || ko.meta.images != en.meta.images
+        || ko.meta.lab != en.meta.lab
+    {
         problems.push(format!(
-            "{}: `chapter`/`images` differ from {}",
+            "{}: `chapter`/`images`/`[lab]` differ from {}",
             at(en, 2),
             ko.source.display()
         ));
@@ -172,9 +216,15 @@ pub fn compare(ko: &Lesson, en: &Lesson) -> Vec<String> {
                 k.line
             ));
         }
-        if k.solution != e.solution || k.setup != e.setup {
+        let mistakes = |s: &super::model::Step| -> Vec<(Vec<String>, Vec<String>)> {
+            s.mistakes
+                .iter()
+                .map(|m| (m.commands.clone(), m.fails.clone()))
+                .collect()
+        };
+        if k.solution != e.solution || k.setup != e.setup || mistakes(k) != mistakes(e) {
             problems.push(format!(
-                "{}: step {step}'s solution/setup differ from {}:{}",
+                "{}: step {step}'s solution/setup/mistakes differ from {}:{}",
                 at(en, e.line),
                 ko.source.display(),
                 k.line

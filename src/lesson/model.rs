@@ -21,6 +21,28 @@ pub struct LessonMeta {
     /// Version of the lesson format; 1 today.
     #[serde(default = "format_version_one")]
     pub format_version: u32,
+    /// Present in labs (`labs/<lang>/*.md`) only: how the lab is graded.
+    #[serde(default)]
+    pub lab: Option<LabMeta>,
+}
+
+/// The `[lab]` table of a lab's front matter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabMeta {
+    /// The practice problem it grades, as the course numbers it (`5.2`).
+    pub practice: String,
+    /// Minutes from `lab start`; checks passed later do not count.
+    pub time_limit_minutes: Option<u32>,
+    /// Points needed to pass (default: 70% of the total, rounded up).
+    pub pass_points: Option<u32>,
+    /// Points one revealed hint costs (a task never goes below 0).
+    #[serde(default = "one")]
+    pub hint_cost: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 fn format_version_one() -> u32 {
@@ -56,6 +78,20 @@ pub struct Step {
     pub solution: Vec<String>,
     /// `setup` commands: the state the step starts from.
     pub setup: Vec<String>,
+    /// `mistake` blocks: typical wrong attempts and the checks each must fail.
+    pub mistakes: Vec<Mistake>,
+}
+
+/// A typical wrong attempt at a step: after its setup, `commands` leave exactly the checks
+/// `fails` failing and every other check of the step passing (`dev check --live` plays it;
+/// the lab tests grade it).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mistake {
+    #[serde(skip)]
+    pub line: usize,
+    pub commands: Vec<String>,
+    pub fails: Vec<String>,
 }
 
 /// One typed `[[check]]` and where it was written.

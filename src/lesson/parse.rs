@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use comrak::nodes::{AstNode, ListType, NodeValue, TableAlignment};
 use comrak::{parse_document, Arena, Options};
 
-use super::model::{Align, Block, CheckSource, ConsoleLine, Inline, Lesson, LessonMeta, Step};
+use super::model::{
+    Align, Block, CheckSource, ConsoleLine, Inline, Lesson, LessonMeta, Mistake, Step,
+};
 
 /// A lesson file that cannot be used, and where.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -63,6 +65,21 @@ pub fn parse(file: &Path, text: &str) -> Result<Lesson, LessonError> {
             1,
             "a lesson needs at least one `##` step",
         ));
+    }
+    for step in &parser.steps {
+        for mistake in &step.mistakes {
+            if let Some(unknown) = mistake
+                .fails
+                .iter()
+                .find(|id| !step.checks.iter().any(|c| c.id() == id.as_str()))
+            {
+                return Err(parser_error(
+                    file,
+                    mistake.line,
+                    format!("mistake: `{unknown}` is not a check of this step"),
+                ));
+            }
+        }
     }
     Ok(Lesson {
         meta,
@@ -128,6 +145,7 @@ impl Parser {
                     hints: Vec::new(),
                     solution: Vec::new(),
                     setup: Vec::new(),
+                    mistakes: Vec::new(),
                 });
                 Ok(())
             }
@@ -181,7 +199,7 @@ impl Parser {
 
     /// The lesson's own fenced blocks; any other info string is prose code.
     fn fenced(&mut self, line: usize, info: &str, text: &str) -> Result<(), LessonError> {
-        let special = matches!(info, "check" | "hint" | "solution" | "setup");
+        let special = matches!(info, "check" | "hint" | "solution" | "setup" | "mistake");
         if special && self.steps.is_empty() {
             return Err(self.error(line, format!("`{info}` block before the first `##` step")));
         }
@@ -219,6 +237,25 @@ impl Parser {
                     .expect("checked above")
                     .hints
                     .push(hint);
+            }
+            "mistake" => {
+                let mut mistake: Mistake = toml::from_str(text).map_err(|e| {
+                    let at = e
+                        .span()
+                        .map_or(0, |s| text[..s.start].matches('\n').count());
+                    self.error(line + 1 + at, format!("mistake: {}", e.message()))
+                })?;
+                if mistake.commands.is_empty() || mistake.fails.is_empty() {
+                    return Err(
+                        self.error(line, "mistake: `commands` and `fails` must not be empty")
+                    );
+                }
+                mistake.line = line;
+                self.steps
+                    .last_mut()
+                    .expect("checked above")
+                    .mistakes
+                    .push(mistake);
             }
             "solution" | "setup" => {
                 let commands = command_lines(text);

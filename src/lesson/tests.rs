@@ -197,30 +197,43 @@ const STEP: &str = "## S\n```check\n[[check]]\nid = \"a\"\nkind = \"container\"\
 fn twins_may_differ_only_in_words() {
     let ko = twin("01-x", &STEP.replace("TEXT", "웹 컨테이너가 실행 중"));
     let en = twin("01-x", &STEP.replace("TEXT", "web is running"));
-    assert!(catalog::validate(&[file("ko", "01-x", &ko), file("en", "01-x", &en)]).is_empty());
+    assert!(catalog::validate(
+        &[file("ko", "01-x", &ko), file("en", "01-x", &en)],
+        catalog::Kind::Lesson
+    )
+    .is_empty());
 
     let other_name = twin("01-x", &STEP.replace("name = \"web\"", "name = \"web2\""));
-    let problems = catalog::validate(&[file("ko", "01-x", &ko), file("en", "01-x", &other_name)]);
+    let problems = catalog::validate(
+        &[file("ko", "01-x", &ko), file("en", "01-x", &other_name)],
+        catalog::Kind::Lesson,
+    );
     assert_eq!(
         problems,
         ["lessons/en/01-x.md:6: step 1's checks differ from lessons/ko/01-x.md:6"]
     );
 
     let extra_step = twin("01-x", &format!("{STEP}## T\n"));
-    let problems = catalog::validate(&[file("ko", "01-x", &ko), file("en", "01-x", &extra_step)]);
+    let problems = catalog::validate(
+        &[file("ko", "01-x", &ko), file("en", "01-x", &extra_step)],
+        catalog::Kind::Lesson,
+    );
     assert_eq!(
         problems,
         ["lessons/en/01-x.md:1: 2 steps, but lessons/ko/01-x.md has 1"]
     );
 
-    let problems = catalog::validate(&[file("ko", "01-x", &ko)]);
+    let problems = catalog::validate(&[file("ko", "01-x", &ko)], catalog::Kind::Lesson);
     assert_eq!(
         problems,
         ["lessons/en/01-x.md: missing (lessons/ko/01-x.md exists)"]
     );
 
     let wrong_id = twin("02-y", STEP);
-    let problems = catalog::validate(&[file("ko", "01-x", &wrong_id), file("en", "01-x", &en)]);
+    let problems = catalog::validate(
+        &[file("ko", "01-x", &wrong_id), file("en", "01-x", &en)],
+        catalog::Kind::Lesson,
+    );
     assert_eq!(
         problems,
         ["lessons/ko/01-x.md:2: id `02-y` must be the file name `01-x`"]
@@ -230,7 +243,7 @@ fn twins_may_differ_only_in_words() {
 #[test]
 fn the_shipped_lessons_are_valid() {
     let files = catalog::embedded();
-    let problems = catalog::validate(&files);
+    let problems = catalog::validate(&files, catalog::Kind::Lesson);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

@@ -22,10 +22,18 @@ use crate::lesson::{catalog, render_blocks, render_step, Lesson, RenderOptions};
 use crate::progress::Progress;
 use input::{Line, LineSource};
 
-/// What the REPL is about: a lesson, or nothing (the sandbox).
+/// What the REPL is about: a lesson, a graded lab, or nothing (the sandbox).
 pub enum Mode {
     Lesson(String),
+    /// A lab by id, resumed from the learner's record (which `lab start` made).
+    Lab(String),
     Sandbox,
+}
+
+/// A graded lab in progress: its record (journal included) and its rules.
+struct LabRun {
+    record: crate::lab::LabRecord,
+    meta: crate::lesson::model::LabMeta,
 }
 
 /// One REPL session.
@@ -42,6 +50,8 @@ pub struct Session {
     interactive: bool,
     /// The last line that ran a docker command (for `xray`).
     last_docker: Option<String>,
+    /// Set in a graded lab.
+    lab: Option<LabRun>,
 }
 
 /// Terminal width for rendering (`COLUMNS`, the terminal, or 80).
@@ -129,10 +139,13 @@ pub fn print_lessons(
 impl Session {
     pub fn new(lang: Lang, mode: Mode) -> anyhow::Result<Self> {
         let data_dir = crate::home::data_dir();
+        if let Mode::Lab(id) = &mode {
+            return Self::lab(lang, id, data_dir);
+        }
         let lessons = shipped_lessons(lang)?;
         let mut progress = Progress::load(&data_dir)?;
         let current = match mode {
-            Mode::Sandbox => None,
+            Mode::Sandbox | Mode::Lab(_) => None,
             Mode::Lesson(wanted) => Some(find_lesson(&lessons, &wanted).ok_or_else(|| {
                 anyhow::anyhow!(tr(lang, "repl.no_such_lesson", &[("lesson", &wanted)]))
             })?),
@@ -153,7 +166,54 @@ impl Session {
             color: use_color(),
             interactive: std::io::stdin().is_terminal(),
             last_docker: None,
+            lab: None,
         })
+    }
+
+    /// A session on lab `id`, resumed from its record (`lab start` makes it).
+    fn lab(lang: Lang, id: &str, data_dir: PathBuf) -> anyhow::Result<Self> {
+        let lessons = crate::lab::labs(lang)?;
+        let index = find_lesson(&lessons, id)
+            .ok_or_else(|| anyhow::anyhow!(tr(lang, "lab.no_such_lab", &[("lab", id)])))?;
+        let lab_id = lessons[index].meta.id.clone();
+        let record = crate::lab::LabRecord::load(&data_dir, &lab_id)?
+            .ok_or_else(|| anyhow::anyhow!(tr(lang, "lab.not_started", &[("lab", &lab_id)])))?;
+        let mut progress = Progress {
+            version: 1,
+            current: Some(lab_id.clone()),
+            lessons: Default::default(),
+        };
+        progress.lessons.insert(lab_id, record.state.clone());
+        let meta = crate::lab::model::meta(&lessons[index]);
+        let bin_dir = shell::lab_bin_dir(&data_dir)?;
+        Ok(Self {
+            lang,
+            lessons,
+            current: Some(index),
+            progress,
+            data_dir,
+            bin_dir,
+            engine: Engine::open(dockerlings_runtime::Paths::from_env())
+                .context("open the engine")?,
+            color: use_color(),
+            interactive: std::io::stdin().is_terminal(),
+            last_docker: None,
+            lab: Some(LabRun { record, meta }),
+        })
+    }
+
+    /// Writes an entry to the lab's journal (nothing outside a lab).
+    fn journal(&mut self, what: crate::lab::What) {
+        if let Some(lab) = &mut self.lab {
+            lab.record.log(what);
+        }
+    }
+
+    /// When the lab's time is up, if it has a limit.
+    fn deadline(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        let lab = self.lab.as_ref()?;
+        let minutes = lab.meta.time_limit_minutes?;
+        Some(lab.record.started_at + chrono::Duration::minutes(i64::from(minutes)))
     }
 
     fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
@@ -177,13 +237,36 @@ impl Session {
             .map_or(0, |p| p.step)
     }
 
-    fn save(&self) {
-        if let Err(e) = self.progress.save(&self.data_dir) {
+    fn save(&mut self) {
+        let saved = match (&mut self.lab, self.current) {
+            (Some(lab), Some(i)) => {
+                let id = &self.lessons[i].meta.id;
+                if let Some(state) = self.progress.lessons.get(id) {
+                    lab.record.state = state.clone();
+                }
+                lab.record.save(&self.data_dir)
+            }
+            _ => self.progress.save(&self.data_dir),
+        };
+        if let Err(e) = saved {
             eprintln!("{}: {e:#}", self.t("error.prefix", &[]));
         }
     }
 
     fn prompt(&self) -> String {
+        if let (Some(l), Some(_)) = (self.lesson(), &self.lab) {
+            let left = self.deadline().map(|d| {
+                let minutes = (d - chrono::Utc::now()).num_minutes().max(0);
+                format!(" {minutes}m")
+            });
+            return format!(
+                "[lab {} {}/{}{}] $ ",
+                l.meta.id.split('-').next().unwrap_or(""),
+                self.step_index() + 1,
+                l.steps.len(),
+                left.unwrap_or_default()
+            );
+        }
         match self.lesson() {
             Some(l) => format!(
                 "[{} {}/{}] $ ",
@@ -287,7 +370,7 @@ impl Session {
             };
             match outcome {
                 Outcome::Pass { observed } => {
-                    newly.push((check.id().to_string(), label(&observed)))
+                    newly.push((check.id().to_string(), label(&observed), observed))
                 }
                 Outcome::Fail { expected, observed } => {
                     misses.push((label(&expected), expected, observed))
@@ -298,14 +381,25 @@ impl Session {
             }
         }
         let entry = self.progress.lesson(&id);
-        for (check_id, _) in &newly {
+        for (check_id, _, _) in &newly {
             entry.passed.insert(check_id.clone());
         }
         let all = step.checks.iter().all(|c| entry.passed.contains(c.id()));
         let finished_now = all && entry.completed.insert(i);
         let total = self.lessons[index].steps.len();
-        for (_, text) in &newly {
+        for (check_id, _, observed) in &newly {
+            self.journal(crate::lab::What::Pass {
+                task: i,
+                check: check_id.clone(),
+                observed: observed.clone(),
+            });
+        }
+        let late = self.deadline().is_some_and(|d| chrono::Utc::now() > d);
+        for (_, text, _) in &newly {
             println!("{}", self.mark_pass(text));
+        }
+        if late && !newly.is_empty() {
+            println!("{}", self.mark_fail(&self.t("lab.time_up", &[])));
         }
         if explain {
             for (text, expected, observed) in &misses {
@@ -314,16 +408,23 @@ impl Session {
                 println!("    {}", self.t("repl.observed", &[("what", observed)]));
             }
         }
+        let in_lab = self.lab.is_some();
         if finished_now {
-            let key = if i + 1 < total {
-                "repl.step_done"
-            } else {
-                "repl.lesson_done"
+            let key = match (in_lab, i + 1 < total) {
+                (false, true) => "repl.step_done",
+                (false, false) => "repl.lesson_done",
+                (true, true) => "lab.task_done",
+                (true, false) => "lab.all_done",
             };
             println!("{}", self.mark_pass(&self.t(key, &[])));
         }
         if !newly.is_empty() || finished_now {
             self.save();
+        }
+        // A lab moves on by itself: its tasks are graded in order.
+        if in_lab && finished_now && i + 1 < total {
+            println!();
+            self.set_step(i + 1);
         }
     }
 
@@ -367,6 +468,9 @@ impl Session {
         }
         let id = self.lessons[index].meta.id.clone();
         self.progress.lesson(&id).step = n;
+        if let Some(lab) = &mut self.lab {
+            lab.record.reached = lab.record.reached.max(n);
+        }
         self.save();
         self.show_step();
         self.run_checks(false);
@@ -385,8 +489,18 @@ impl Session {
             println!("{}", self.t("repl.no_hints", &[]));
             return;
         }
+        let before = *shown;
         let n = (*shown + 1).min(hints.len());
         *shown = n;
+        if n > before {
+            self.journal(crate::lab::What::Hint { task: i, n });
+            if let Some(cost) = self.lab.as_ref().map(|l| l.meta.hint_cost) {
+                println!(
+                    "{}",
+                    self.t("lab.hint_costs", &[("points", &cost.to_string())])
+                );
+            }
+        }
         for (k, hint) in hints.iter().take(n).enumerate() {
             let block = crate::lesson::parse::parse_inline_markdown(hint);
             let label = self.t(
@@ -407,6 +521,10 @@ impl Session {
             println!("{}", self.t("repl.no_lesson", &[]));
             return;
         };
+        if self.lab.is_some() {
+            println!("{}", self.t("lab.solution_locked", &[]));
+            return;
+        }
         let step = &lesson.steps[self.step_index()];
         if step.solution.is_empty() {
             println!("{}", self.t("repl.no_solution", &[]));
@@ -432,6 +550,31 @@ impl Session {
         self.run_checks(false);
     }
 
+    /// An answer as typed, or, when it holds a command substitution (`$(docker inspect …)`),
+    /// what the shell makes of it.
+    fn answer_value(&self, raw: &str) -> String {
+        if !raw.contains("$(") && !raw.contains('`') {
+            return raw.to_string();
+        }
+        match shell::capture(&format!("echo {raw}"), &self.bin_dir) {
+            Ok(out) => out.trim().to_string(),
+            Err(_) => raw.to_string(),
+        }
+    }
+
+    /// `progress` in a lab: the score the journal holds so far (no probes).
+    fn lab_progress(&self) {
+        let (Some(lab), Some(lesson)) = (&self.lab, self.lesson()) else {
+            return;
+        };
+        let grade =
+            crate::lab::grade::score(lesson, &lab.record, &Default::default(), chrono::Utc::now());
+        print!(
+            "{}",
+            crate::lab::report::text(&grade, self.lang, self.color)
+        );
+    }
+
     fn help(&self) {
         println!("{}", self.t("repl.help", &[]));
     }
@@ -445,7 +588,12 @@ impl Session {
                 return;
             }
         };
-        match shipped_lessons(lang) {
+        let lessons = if self.lab.is_some() {
+            crate::lab::labs(lang)
+        } else {
+            shipped_lessons(lang)
+        };
+        match lessons {
             Ok(lessons) => {
                 let id = self.lesson().map(|l| l.meta.id.clone());
                 self.lang = lang;
@@ -489,6 +637,7 @@ impl Session {
             ["hint"] => self.hint(),
             ["solution"] => self.solution(),
             ["reset"] => self.reset(),
+            ["progress"] | ["lessons"] if self.lab.is_some() => self.lab_progress(),
             ["lessons"] => {
                 let _ = print_lessons(
                     &self.lessons,
@@ -508,12 +657,25 @@ impl Session {
             ["lang"] => self.switch_lang(None),
             ["lang", code] => self.switch_lang(Some(code)),
             ["answer", question, value @ ..] if !value.is_empty() => {
+                let raw = line
+                    .trim_start()
+                    .strip_prefix("answer")
+                    .unwrap_or("")
+                    .trim_start()
+                    .strip_prefix(question)
+                    .unwrap_or("")
+                    .trim();
+                let value = self.answer_value(raw);
                 if let Some(lesson) = self.lesson() {
                     let id = lesson.meta.id.clone();
                     self.progress
                         .lesson(&id)
                         .answers
-                        .insert(question.to_string(), value.join(" "));
+                        .insert(question.to_string(), value.clone());
+                    self.journal(crate::lab::What::Answer {
+                        question: question.to_string(),
+                        value,
+                    });
                     self.save();
                     self.run_checks(true);
                 } else {
@@ -582,6 +744,7 @@ impl Session {
                     at: chrono::Utc::now(),
                     line: line.clone(),
                 });
+                self.journal(crate::lab::What::Command { line: line.clone() });
                 self.save();
             }
             let _ = std::io::stdout().flush();

@@ -35,15 +35,40 @@ pub fn lab_path(bin_dir: &Path) -> String {
 
 /// Runs one line in `/bin/sh -c` on the REPL's terminal; returns its exit code.
 pub fn run_line(line: &str, bin_dir: &Path) -> anyhow::Result<i32> {
-    let status = Command::new("/bin/sh")
+    let status = sh(line, bin_dir).status().context("run /bin/sh")?;
+    Ok(status.code().unwrap_or(128 + 2))
+}
+
+/// Runs one line like [`run_line`], its output discarded (a lab's setup).
+pub fn run_quiet(line: &str, bin_dir: &Path) -> anyhow::Result<i32> {
+    let status = sh(line, bin_dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .context("run /bin/sh")?;
+    Ok(status.code().unwrap_or(128 + 2))
+}
+
+/// Runs one line and returns what it printed on stdout (`answer $(…)`).
+pub fn capture(line: &str, bin_dir: &Path) -> anyhow::Result<String> {
+    let out = sh(line, bin_dir)
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("run /bin/sh")?;
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn sh(line: &str, bin_dir: &Path) -> Command {
+    let mut command = Command::new("/bin/sh");
+    command
         .arg("-c")
         .arg(line)
         .env("PATH", lab_path(bin_dir))
         // The docker script's re-runs are already root: no second sudo question.
-        .env("DOCKERLINGS_ELEVATED", "1")
-        .status()
-        .context("run /bin/sh")?;
-    Ok(status.code().unwrap_or(128 + 2))
+        .env("DOCKERLINGS_ELEVATED", "1");
+    command
 }
 
 #[cfg(test)]

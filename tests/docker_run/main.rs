@@ -2,11 +2,13 @@
 //! binary, real supervisors (`dockerlings __supervise`), real containers. Root only.
 
 mod behaviour;
+mod checks;
 mod course;
 mod course_network;
 mod cp;
 mod exec;
 mod isolation;
+mod labs;
 mod lessons;
 mod net_plumbing;
 mod outputs;
@@ -72,25 +74,46 @@ impl Lab {
     /// fresh working directory, lessons from `lessons` (a fixture course) or the built-in
     /// ones; returns its stdout after checking it ended well.
     fn replay_lab(&self, home: &Path, args: &[&str], lessons: Option<&str>, lines: &str) -> String {
-        use std::io::Write;
         let work = tempfile::tempdir().unwrap();
+        let env: Vec<(&str, &str)> = lessons
+            .map(|dir| vec![("DOCKERLINGS_LESSONS", dir)])
+            .unwrap_or_default();
+        let out = self.app(home, work.path(), args, &env, lines);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `dockerlings <args>` on this engine as a learner with data directory `home`, in
+    /// `work`, with `env` added and `lines` as its stdin.
+    fn app(
+        &self,
+        home: &Path,
+        work: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        lines: &str,
+    ) -> Output {
+        use std::io::Write;
         let mut command = Command::new(env!("CARGO_BIN_EXE_dockerlings"));
         command
             .args(args)
-            .current_dir(work.path())
+            .current_dir(work)
             .env("DOCKERLINGS_ROOT", self.root.path())
             .env("DOCKERLINGS_RUN", self.run.path())
             .env("DOCKERLINGS_HOME", home)
             .env("DOCKERLINGS_OFFLINE", "1")
             .env("COLUMNS", "80")
             .env("NO_COLOR", "1")
+            .env_remove("DOCKERLINGS_LESSONS")
+            .env_remove("DOCKERLINGS_LABS")
+            .envs(env.iter().copied())
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped());
-        match lessons {
-            Some(dir) => command.env("DOCKERLINGS_LESSONS", dir),
-            None => command.env_remove("DOCKERLINGS_LESSONS"),
-        };
         let mut child = command.spawn().unwrap();
         child
             .stdin
@@ -98,13 +121,7 @@ impl Lab {
             .unwrap()
             .write_all(lines.as_bytes())
             .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        child.wait_with_output().unwrap()
     }
 
     fn assert_nothing_left(&self) {
