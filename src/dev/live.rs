@@ -171,14 +171,27 @@ pub fn run(lessons: &[Lesson], out: &mut dyn Write) -> anyhow::Result<usize> {
             // Each typical mistake fails exactly the checks it names; then the step starts over.
             for mistake in &step.mistakes {
                 let mut tried = typed.clone();
+                let mut answers = std::collections::BTreeMap::new();
                 for line in &mistake.commands {
+                    // A wrong answer, as the REPL takes it (`$(…)` expanded by the shell).
+                    if let Some((question, raw)) = line
+                        .strip_prefix("answer ")
+                        .and_then(|rest| rest.trim().split_once(' '))
+                    {
+                        let value = if raw.contains("$(") {
+                            scratch.sh(&format!("echo {raw}")).1.trim().to_string()
+                        } else {
+                            raw.trim().to_string()
+                        };
+                        answers.insert(question.to_string(), value);
+                        continue;
+                    }
                     scratch.sh(line);
                     tried.push(TypedCommand {
                         at: chrono::Utc::now(),
                         line: line.clone(),
                     });
                 }
-                let answers = Default::default();
                 let cx = player.context(&tried, &answers);
                 for check in &step.checks {
                     let should_fail = mistake.fails.iter().any(|f| f == check.id());

@@ -203,8 +203,10 @@ fn solutions(lab: &Lesson, upto: usize) -> String {
 /// Solves lab `id` with its solutions (full points), then tries each of its mistakes from
 /// the state its task starts in (the named checks, and only those, lose their points).
 fn solve_and_mistake(id: &str) {
-    let Some(engine) = Lab::new() else { return };
     let lab = shipped(id);
+    // Leased before the engine, so released after its containers are gone.
+    let _ports = super::PortLease::for_content(&lab);
+    let Some(engine) = Lab::new() else { return };
     let work = tempfile::tempdir().unwrap();
     let max: u64 = lab
         .steps

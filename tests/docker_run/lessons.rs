@@ -19,12 +19,14 @@ fn transcript(lesson: &dockerlings::lesson::Lesson) -> String {
 }
 
 fn replay_lesson(id: &str) {
-    let Some(lab) = Lab::new() else { return };
     let lessons = dockerlings::repl::shipped_lessons(dockerlings::i18n::Lang::En).unwrap();
     let lesson = lessons
         .iter()
         .find(|l| l.meta.id == id)
         .unwrap_or_else(|| panic!("no lesson {id}"));
+    // Leased before the engine, so released after its containers are gone.
+    let _ports = super::PortLease::for_content(lesson);
+    let Some(lab) = Lab::new() else { return };
     let home = tempfile::tempdir().unwrap();
     let out = lab.replay_lab(
         home.path(),

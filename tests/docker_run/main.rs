@@ -147,6 +147,75 @@ impl Drop for Lab {
     }
 }
 
+/// The course publishes fixed host ports (8080, 8081, 9090, …), and tests here run in
+/// parallel: a test that plays course content leases the host ports it publishes, so no two
+/// tests publish the same port at once (each would see "port is already allocated").
+struct PortLease(Vec<u16>);
+
+static LEASED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+static RETURNED: std::sync::Condvar = std::sync::Condvar::new();
+
+impl PortLease {
+    /// Waits until none of `ports` is leased, then leases them all.
+    fn take(mut ports: Vec<u16>) -> Self {
+        ports.sort_unstable();
+        ports.dedup();
+        let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
+        while ports.iter().any(|p| leased.contains(p)) {
+            leased = RETURNED.wait(leased).unwrap_or_else(|e| e.into_inner());
+        }
+        leased.extend(&ports);
+        Self(ports)
+    }
+
+    /// The host ports `-p`/`--publish` options in `text` name (`8080:80`, `127.0.0.1:8080:80`).
+    fn publish_ports_in(text: &str) -> Vec<u16> {
+        let re = regex::Regex::new(r"(?:-p|--publish)[ =](?:[0-9.]+:)?([0-9]+):").unwrap();
+        re.captures_iter(text)
+            .filter_map(|c| c[1].parse().ok())
+            .collect()
+    }
+
+    /// The ports the solutions, setups and mistakes of `lesson` (or lab) publish.
+    fn for_content(lesson: &dockerlings::lesson::Lesson) -> Self {
+        let mut text = String::new();
+        for step in &lesson.steps {
+            for line in step
+                .solution
+                .iter()
+                .chain(&step.setup)
+                .chain(&step.commands)
+            {
+                text.push_str(line);
+                text.push('\n');
+            }
+            for mistake in &step.mistakes {
+                text.push_str(&mistake.commands.join("\n"));
+                text.push('\n');
+            }
+        }
+        Self::take(Self::publish_ports_in(&text))
+    }
+}
+
+impl Drop for PortLease {
+    fn drop(&mut self) {
+        let mut leased = LEASED.lock().unwrap_or_else(|e| e.into_inner());
+        leased.retain(|p| !self.0.contains(p));
+        RETURNED.notify_all();
+    }
+}
+
+#[test]
+fn port_leases_read_publish_options() {
+    assert_eq!(
+        PortLease::publish_ports_in(
+            "docker run -d -p 8080:80 nginx\ndocker run --publish 127.0.0.1:8081:80 x -p 9090:80"
+        ),
+        vec![8080, 8081, 9090]
+    );
+}
+
 fn cgroup_exists(id: &str) -> bool {
     !dockerlings_runtime::shim::cgroup::dirs(id).is_empty()
 }

@@ -36,6 +36,7 @@ fn get_soon(port: u16, path: &str) -> String {
 
 #[test]
 fn nginx_on_8080_stop_refuses_start_serves_again() {
+    let _ports = super::PortLease::take(vec![8080]);
     let Some(lab) = Lab::new() else { return };
     lab.ok(&["run", "-d", "-p", "8080:80", "--name", "my-nginx", "nginx"]);
     let page = get_soon(8080, "/");
@@ -61,6 +62,7 @@ fn nginx_on_8080_stop_refuses_start_serves_again() {
 
 #[test]
 fn apache_on_8081_and_a_taken_port() {
+    let _ports = super::PortLease::take(vec![8081]);
     let Some(lab) = Lab::new() else { return };
     lab.ok(&[
         "run",
