@@ -23,3 +23,22 @@ pub fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/root"))
         .join(".local/share/dockerlings")
 }
+
+/// Gives a file or directory of the data directory back to the user who ran dockerlings
+/// through sudo (`SUDO_UID`/`SUDO_GID`), so their own later runs (`progress --reset`, an
+/// editor) can change it. Nothing happens without sudo; failures are ignored (the file
+/// stays usable by root).
+pub fn hand_back(path: &std::path::Path) {
+    let id = |name: &str| std::env::var(name).ok()?.parse::<u32>().ok();
+    let (Some(uid), Some(gid)) = (id("SUDO_UID"), id("SUDO_GID")) else {
+        return;
+    };
+    if !nix::unistd::Uid::effective().is_root() || uid == 0 {
+        return;
+    }
+    let _ = nix::unistd::chown(
+        path,
+        Some(nix::unistd::Uid::from_raw(uid)),
+        Some(nix::unistd::Gid::from_raw(gid)),
+    );
+}

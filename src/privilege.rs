@@ -24,6 +24,7 @@ const KEPT_VARS: &[&str] = &[
     "DOCKERLINGS_RUN",
     "DOCKERLINGS_OFFLINE",
     "DOCKERLINGS_LESSONS",
+    "DOCKERLINGS_LABS",
     "LANG",
     "LC_ALL",
     "LC_MESSAGES",

@@ -74,7 +74,10 @@ impl Progress {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
         let bytes = serde_json::to_vec_pretty(self).expect("progress always serializes");
         dockerlings_runtime::fsutil::atomic_write(&Self::path(dir), &bytes)
-            .with_context(|| format!("write {}", Self::path(dir).display()))
+            .with_context(|| format!("write {}", Self::path(dir).display()))?;
+        crate::home::hand_back(dir);
+        crate::home::hand_back(&Self::path(dir));
+        Ok(())
     }
 
     /// Removes the progress file (`progress --reset`).

@@ -91,8 +91,11 @@ pub fn run(command: LabCommand, lang: Lang) -> anyhow::Result<i32> {
             let color = file.is_none() && format == Format::Text && crate::repl::use_color();
             let text = report::render(&grade, format, lang, color);
             match file {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("write {}", path.display()))?;
+                    crate::home::hand_back(&path);
+                }
                 None => out.write_all(text.as_bytes())?,
             }
             Ok(if grade.passed { 0 } else { 1 })
@@ -103,6 +106,7 @@ pub fn run(command: LabCommand, lang: Lang) -> anyhow::Result<i32> {
             let submission = Submission::new(grade.clone(), record);
             let bytes = serde_json::to_vec_pretty(&submission).expect("reports serialize");
             std::fs::write(&path, bytes).with_context(|| format!("write {}", path.display()))?;
+            crate::home::hand_back(&path);
             write!(
                 out,
                 "{}",

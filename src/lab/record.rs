@@ -175,7 +175,11 @@ impl LabRecord {
         std::fs::create_dir_all(dir).with_context(|| format!("create {}", dir.display()))?;
         let bytes = serde_json::to_vec_pretty(self).expect("records always serialize");
         dockerlings_runtime::fsutil::atomic_write(&path, &bytes)
-            .with_context(|| format!("write {}", path.display()))
+            .with_context(|| format!("write {}", path.display()))?;
+        for owned in [data_dir, dir, &path] {
+            crate::home::hand_back(owned);
+        }
+        Ok(())
     }
 }
 

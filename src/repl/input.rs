@@ -212,6 +212,7 @@ impl LineSource for TerminalLines {
                         let _ = std::fs::create_dir_all(dir);
                     }
                     let _ = self.editor.save_history(&self.history);
+                    crate::home::hand_back(&self.history);
                 }
                 Line::Text(line)
             }

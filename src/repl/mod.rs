@@ -289,7 +289,11 @@ impl Session {
             println!();
         }
         let label = self.t(
-            "repl.step_label",
+            if self.lab.is_some() {
+                "lab.task_label"
+            } else {
+                "repl.step_label"
+            },
             &[
                 ("n", &(i + 1).to_string()),
                 ("total", &lesson.steps.len().to_string()),
@@ -326,6 +330,16 @@ impl Session {
     /// Evaluates the current step's checks; prints new passes always and misses when
     /// `explain` (after a relevant command, or on `check`).
     fn run_checks(&mut self, explain: bool) {
+        let patience = if explain {
+            std::time::Duration::from_secs(3)
+        } else {
+            std::time::Duration::ZERO
+        };
+        self.run_checks_with(explain, patience);
+    }
+
+    /// [`Session::run_checks`], giving probes (HTTP, ping, DNS, logs) up to `patience` to pass.
+    fn run_checks_with(&mut self, explain: bool, patience: std::time::Duration) {
         let Some(index) = self.current else {
             return;
         };
@@ -354,12 +368,6 @@ impl Session {
             if state.passed.contains(check.id()) {
                 continue;
             }
-            // After a command about this step, give a just-started server a moment.
-            let patience = if explain {
-                std::time::Duration::from_secs(3)
-            } else {
-                std::time::Duration::ZERO
-            };
             let outcome = evaluate_settled(&check.spec, &cx, patience);
             let label = |expected: &str| {
                 check
@@ -435,13 +443,21 @@ impl Session {
             return false;
         };
         let step = &lesson.steps[self.step_index()];
+        // `docker container run` and `docker run` are the same verb.
         let verb = |l: &str| -> Option<String> {
             let words: Vec<&str> = l.split_whitespace().collect();
             let at = words.iter().position(|w| *w == "docker")?;
-            words[at + 1..]
-                .iter()
-                .find(|w| !w.starts_with('-'))
-                .map(|w| w.to_string())
+            let mut rest = words[at + 1..].iter().filter(|w| !w.starts_with('-'));
+            let first = *rest.next()?;
+            if !matches!(first, "container" | "image") {
+                return Some(first.to_string());
+            }
+            Some(match (first, rest.next().copied()) {
+                ("container", Some("ls" | "list")) => "ps".to_string(),
+                ("image", Some("ls" | "list")) => "images".to_string(),
+                (_, Some(verb)) => verb.to_string(),
+                (_, None) => first.to_string(),
+            })
         };
         let Some(typed) = verb(line) else {
             return false;
@@ -716,7 +732,14 @@ impl Session {
         if let Some(lesson) = self.lesson() {
             println!(
                 "{}",
-                self.t("repl.welcome", &[("title", &lesson.meta.title)])
+                self.t(
+                    if self.lab.is_some() {
+                        "lab.welcome"
+                    } else {
+                        "repl.welcome"
+                    },
+                    &[("title", &lesson.meta.title)]
+                )
             );
         }
         println!("{}", self.t("repl.help_hint", &[]));
@@ -755,11 +778,30 @@ impl Session {
                 self.last_docker = Some(line.clone());
             }
             let explain = self.relevant(&line);
-            self.run_checks(explain);
+            // A server the command just started may take a moment to answer; after any
+            // other command, waiting for a probe to change its answer only slows the lab.
+            let patience = if explain && starts_something(&line) {
+                std::time::Duration::from_secs(3)
+            } else {
+                std::time::Duration::ZERO
+            };
+            self.run_checks_with(explain, patience);
         }
         self.save();
         Ok(0)
     }
+}
+
+/// Whether `line` may start something a probe then reaches: a container (`run`, `start`,
+/// `restart`, `unpause`), a network attachment (`connect`), or a request that logs (`curl`).
+fn starts_something(line: &str) -> bool {
+    line.split(|c: char| c.is_whitespace() || c == ';' || c == '&' || c == '|')
+        .any(|w| {
+            matches!(
+                w,
+                "run" | "start" | "restart" | "unpause" | "connect" | "curl" | "wget"
+            )
+        })
 }
 
 /// Container, image and network names for completion.

@@ -24,6 +24,9 @@ pub fn lab_bin_dir(data_dir: &Path) -> anyhow::Result<PathBuf> {
             .with_context(|| format!("write {}", path.display()))?;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
     }
+    for owned in [data_dir, &dir, &path] {
+        crate::home::hand_back(owned);
+    }
     Ok(dir)
 }
 

@@ -43,11 +43,17 @@ fn fixture_lab_is_graded_submitted_and_verified() {
     let home = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
     let env = [("DOCKERLINGS_LABS", FIXTURE)];
+    // Run through sudo by user 4242: the files it writes in their data directory are theirs.
+    let sudo = [
+        ("DOCKERLINGS_LABS", FIXTURE),
+        ("SUDO_UID", "4242"),
+        ("SUDO_GID", "4243"),
+    ];
     let start = lab.app(
         home.path(),
         work.path(),
         &["--lang", "en", "lab", "start", "01"],
-        &env,
+        &sudo,
         "solution\nhint\ndocker run -d --name fx busybox sleep 600\ndocker stop -t 1 fx\nquit\n",
     );
     let stdout = String::from_utf8_lossy(&start.stdout);
@@ -70,6 +76,13 @@ fn fixture_lab_is_graded_submitted_and_verified() {
         "{stdout}"
     );
     assert!(stdout.contains("✔ All tasks complete!"), "{stdout}");
+    {
+        use std::os::unix::fs::MetadataExt;
+        for owned in ["labs/01-fixture.json", "labs", "bin/docker", "."] {
+            let meta = std::fs::metadata(home.path().join(owned)).unwrap();
+            assert_eq!((meta.uid(), meta.gid()), (4242, 4243), "{owned}");
+        }
+    }
 
     let (code, grade) = grade_json(&lab, home.path(), work.path(), "01", &env);
     assert_eq!(code, 0, "{grade}");
