@@ -88,6 +88,16 @@ pub enum DevCommand {
         #[arg(long)]
         labs_dir: Option<std::path::PathBuf>,
     },
+    /// Write the book's command reference from the docker front-end's definitions
+    #[command(hide = true)]
+    Reference {
+        /// Folder to write it to (default: book/src/reference in the source tree)
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Print the lines book/src/SUMMARY.md needs for the reference's pages instead
+        #[arg(long)]
+        summary: bool,
+    },
 }
 
 /// Runs dockerlings with the process's arguments.
@@ -194,6 +204,9 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
             Ok(code)
         }
         Some(Command::Supervise { args }) => Ok(crate::supervise::run(&args)),
+        Some(Command::Dev {
+            command: DevCommand::Reference { out, summary },
+        }) => crate::dev::reference::run(out.as_deref(), summary, &mut std::io::stdout().lock()),
         Some(Command::Dev {
             command:
                 DevCommand::Check {

@@ -5,4 +5,5 @@ mod dev_check;
 mod greet;
 mod images_workflow;
 mod privilege;
+mod reference;
 mod support;
