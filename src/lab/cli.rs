@@ -186,14 +186,7 @@ pub fn status(
                     ("tasks", &lab.steps.len().to_string()),
                     ("score", &grade.score.to_string()),
                     ("max", &grade.max.to_string()),
-                    (
-                        "started",
-                        &record
-                            .started_at
-                            .with_timezone(&chrono::Local)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string()
-                    ),
+                    ("started", &local_minute(record.started_at)),
                 ]
             )
         )?;
@@ -202,6 +195,13 @@ pub fn status(
         writeln!(out, "{}", tr(lang, "lab.none_started", &[]))?;
     }
     Ok(())
+}
+
+/// A time as the learner's clock shows it, to the minute.
+fn local_minute(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&chrono::Local)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn find_lab(labs: &[Lesson], wanted: &str, lang: Lang) -> anyhow::Result<Lesson> {
@@ -223,14 +223,7 @@ fn start(wanted: &str, restart: bool, lang: Lang, data_dir: &Path) -> anyhow::Re
                 tr(
                     lang,
                     "lab.resuming",
-                    &[(
-                        "started",
-                        &record
-                            .started_at
-                            .with_timezone(&chrono::Local)
-                            .format("%Y-%m-%d %H:%M")
-                            .to_string()
-                    )]
+                    &[("started", &local_minute(record.started_at))]
                 )
             );
         }

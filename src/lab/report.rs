@@ -42,6 +42,19 @@ fn mark(status: Status) -> &'static str {
     }
 }
 
+/// "Score: 9/14 (pass mark 10)".
+fn score_line(grade: &Grade, lang: Lang) -> String {
+    tr(
+        lang,
+        "lab.score_line",
+        &[
+            ("score", &grade.score.to_string()),
+            ("max", &grade.max.to_string()),
+            ("pass", &grade.pass_points.to_string()),
+        ],
+    )
+}
+
 fn verdict(grade: &Grade, lang: Lang) -> String {
     let key = if grade.passed {
         "lab.passed"
@@ -133,19 +146,7 @@ pub fn text(grade: &Grade, lang: Lang, color: bool) -> String {
         (true, true) => verdict.green().bold(),
         (true, false) => verdict.red().bold(),
     };
-    let _ = writeln!(
-        out,
-        "\n{}  {verdict}",
-        tr(
-            lang,
-            "lab.score_line",
-            &[
-                ("score", &grade.score.to_string()),
-                ("max", &grade.max.to_string()),
-                ("pass", &grade.pass_points.to_string())
-            ]
-        )
-    );
+    let _ = writeln!(out, "\n{}  {verdict}", score_line(grade, lang));
     out
 }
 
@@ -275,15 +276,7 @@ pub fn markdown(grade: &Grade, lang: Lang) -> String {
     let _ = writeln!(
         out,
         "**{}** — {}\n",
-        tr(
-            lang,
-            "lab.score_line",
-            &[
-                ("score", &grade.score.to_string()),
-                ("max", &grade.max.to_string()),
-                ("pass", &grade.pass_points.to_string())
-            ]
-        ),
+        score_line(grade, lang),
         verdict(grade, lang)
     );
     for task in &grade.tasks {

@@ -153,6 +153,19 @@ impl Session {
         if let Some(i) = current {
             progress.current = Some(lessons[i].meta.id.clone());
         }
+        Self::with(lang, lessons, current, progress, data_dir, None)
+    }
+
+    /// A session on `lessons` (lessons or labs) at `current`, with the engine from the
+    /// environment and the lab's bin dir made.
+    fn with(
+        lang: Lang,
+        lessons: Vec<Lesson>,
+        current: Option<usize>,
+        progress: Progress,
+        data_dir: PathBuf,
+        lab: Option<LabRun>,
+    ) -> anyhow::Result<Self> {
         let bin_dir = shell::lab_bin_dir(&data_dir)?;
         Ok(Self {
             lang,
@@ -166,7 +179,7 @@ impl Session {
             color: use_color(),
             interactive: std::io::stdin().is_terminal(),
             last_docker: None,
-            lab: None,
+            lab,
         })
     }
 
@@ -185,21 +198,8 @@ impl Session {
         };
         progress.lessons.insert(lab_id, record.state.clone());
         let meta = crate::lab::model::meta(&lessons[index]);
-        let bin_dir = shell::lab_bin_dir(&data_dir)?;
-        Ok(Self {
-            lang,
-            lessons,
-            current: Some(index),
-            progress,
-            data_dir,
-            bin_dir,
-            engine: Engine::open(dockerlings_runtime::Paths::from_env())
-                .context("open the engine")?,
-            color: use_color(),
-            interactive: std::io::stdin().is_terminal(),
-            last_docker: None,
-            lab: Some(LabRun { record, meta }),
-        })
+        let lab = Some(LabRun { record, meta });
+        Self::with(lang, lessons, Some(index), progress, data_dir, lab)
     }
 
     /// Writes an entry to the lab's journal (nothing outside a lab).
