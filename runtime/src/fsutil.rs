@@ -25,6 +25,25 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Replaces `path` with `bytes` atomically (temp file + rename) without forcing them to disk:
+/// a reader, or a process killed mid-write (kill -9), sees the old or the new file, never a
+/// part of one. For a container's runtime state, which changes several times per `docker
+/// run` and which a reboot makes stale anyway (every supervisor is gone, so the engine
+/// reconciles the container as exited); after a power loss it may come back empty, which its
+/// reader takes as "never ran". Stores that must survive a reboot use [`atomic_write`].
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = temp_sibling(path);
+    let result = (|| {
+        let mut file = File::create(&tmp)?;
+        file.write_all(bytes)?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 /// Fsyncs a directory so a rename inside it survives a crash.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
@@ -157,17 +176,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn atomic_write_replaces_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.json");
-        atomic_write(&path, b"one").unwrap();
-        atomic_write(&path, b"two").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names.len(), 1, "leftover files: {names:?}");
+    fn atomic_write_and_replace_replace_and_leave_no_temp() {
+        for write in [atomic_write, replace] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("state.json");
+            write(&path, b"one").unwrap();
+            write(&path, b"two").unwrap();
+            assert_eq!(fs::read(&path).unwrap(), b"two");
+            let names: Vec<_> = fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names.len(), 1, "leftover files: {names:?}");
+        }
     }
 
     #[test]

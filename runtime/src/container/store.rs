@@ -128,8 +128,7 @@ impl ContainerStore {
                 ContainerError::io(format!("read {}", path.display()), e)
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ContainerError::Corrupt(format!("{}: {e}", path.display())))
+        parse_state(&bytes).map_err(|e| ContainerError::Corrupt(format!("{}: {e}", path.display())))
     }
 
     /// Writes a container's runtime state; call with its lock held.
@@ -299,11 +298,22 @@ impl ContainerStore {
     }
 }
 
-/// Writes `state.json` into a container directory, atomically.
+/// Parses `state.json`. An empty file is what a power loss can leave of a state written
+/// without fsync ([`fsutil::replace`]): no process can have survived it, so it reads as a
+/// container that is not running.
+pub fn parse_state(bytes: &[u8]) -> Result<RuntimeState, serde_json::Error> {
+    if bytes.is_empty() {
+        return Ok(RuntimeState::created());
+    }
+    serde_json::from_slice(bytes)
+}
+
+/// Writes `state.json` into a container directory, atomically (not forced to disk: see
+/// [`fsutil::replace`]).
 pub fn write_state_file(dir: &Path, state: &RuntimeState) -> Result<(), ContainerError> {
     let path = dir.join(STATE_FILE);
     let bytes = serde_json::to_vec_pretty(state).expect("states always serialize");
-    fsutil::atomic_write(&path, &bytes)
+    fsutil::replace(&path, &bytes)
         .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))
 }
 
@@ -324,4 +334,18 @@ pub fn dir_size(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::container::state::Status;
+
+    #[test]
+    fn an_empty_state_file_reads_as_a_container_that_is_not_running() {
+        let state = parse_state(b"").unwrap();
+        assert_eq!(state.status, Status::Created);
+        assert_eq!(state.supervisor_pid, 0);
+        assert!(parse_state(b"{").is_err(), "a damaged file stays an error");
+    }
 }

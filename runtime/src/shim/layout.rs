@@ -70,18 +70,18 @@ impl Layout {
     /// Reads `state.json`; a container without one is freshly created.
     pub fn read_state(&self) -> Result<RuntimeState, ShimError> {
         match std::fs::read(self.state_path()) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
+            Ok(bytes) => crate::container::store::parse_state(&bytes)
                 .map_err(|e| ShimError::Corrupt(format!("{}: {e}", self.state_path().display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(RuntimeState::created()),
             Err(e) => Err(ShimError::io("read state", e)),
         }
     }
 
-    /// Writes `state.json` atomically (call with the lock held).
+    /// Writes `state.json` atomically, not forced to disk (call with the lock held; see
+    /// [`fsutil::replace`]).
     pub fn write_state(&self, state: &RuntimeState) -> Result<(), ShimError> {
         let bytes = serde_json::to_vec_pretty(state).expect("state always serializes");
-        fsutil::atomic_write(&self.state_path(), &bytes)
-            .map_err(|e| ShimError::io("write state", e))
+        fsutil::replace(&self.state_path(), &bytes).map_err(|e| ShimError::io("write state", e))
     }
 
     /// Reads, changes and writes the state under the container's lock; returns the new state.
