@@ -605,11 +605,8 @@ fn network(
         Presence::Present => cx.t("check.network.expected", &[("want", &want.join(" "))]),
         Presence::Absent => cx.t("check.network.expected_absent", &[("name", name)]),
     };
-    let (code, stdout, _) = cx.docker(&["network", "inspect", name]);
-    let info: Option<Value> = (code == 0)
-        .then(|| serde_json::from_str::<Value>(&stdout).ok())
-        .flatten()
-        .and_then(|v| v.get(0).cloned());
+    // Docker's inspect document, from the engine itself (no `docker network inspect` process).
+    let info: Option<Value> = cx.engine.network_inspect(name).ok();
     let Some(info) = info else {
         let observed = cx.t("check.network.none", &[("name", name)]);
         return match state {

@@ -15,7 +15,8 @@ pub struct LessonMeta {
     pub title: String,
     /// The course chapter it follows: a file name in the course folder.
     pub chapter: String,
-    /// Images the lesson uses (pulled or checked before it starts).
+    /// Images the lesson uses: a list for authors and the book (ko and en must agree). They
+    /// are not pulled ahead: the course teaches what `docker run` does with a missing image.
     #[serde(default)]
     pub images: Vec<String>,
     /// Version of the lesson format; 1 today.
