@@ -138,26 +138,27 @@ pub fn run(command: LabCommand, lang: Lang) -> anyhow::Result<i32> {
     }
 }
 
-/// `lab list`.
+/// `lab list`: a table aligned by display width (Hangul headers count two columns a letter).
 pub fn list(labs: &[Lesson], lang: Lang, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "{}", tr(lang, "lab.list_header", &[]))?;
+    let mut table = crate::docker::table::TabWriter::new(4, 2);
+    table.write(&tr(lang, "lab.list_header", &[]));
+    table.write("\n");
     for lab in labs {
         let meta = model::meta(lab);
         let time = meta
             .time_limit_minutes
             .map_or_else(|| "-".to_string(), |m| format!("{m}m"));
-        writeln!(
-            out,
-            "{:<20} {:<8} {:>6} {:>5} {:>5}  {}",
+        table.write(&format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
             lab.meta.id,
             meta.practice,
             model::total_points(lab),
             model::pass_points(lab),
             time,
             lab.meta.title
-        )?;
+        ));
     }
-    Ok(())
+    out.write_all(table.finish().as_bytes())
 }
 
 /// `lab status`: the started labs, scored from their journals (no probes).

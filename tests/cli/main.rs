@@ -4,6 +4,7 @@
 mod dev_check;
 mod greet;
 mod images_workflow;
+mod labs;
 mod privilege;
 mod reference;
 mod support;
