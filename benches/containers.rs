@@ -22,13 +22,11 @@
 //! runs every row once, so a change in the machine's load hits all rows alike. The latest
 //! figures are in the book (architecture page, "Measuring"); this harness only measures.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Ours, Stats};
+use support::{check, timed, Ours, Podman, Stats};
 
 const WARM_UP: usize = 3;
 /// How many containers run at once for the "several" memory figure.
@@ -54,7 +52,7 @@ fn main() {
     let ours = Ours::new("db");
     ours.ok(&["pull", "hello-world"]);
     ours.ok(&["pull", "busybox"]);
-    let podman = match Podman::new(&ours) {
+    let podman = match podman_peer(&ours) {
         Ok(p) => Some(p),
         Err(why) => {
             println!("podman: not measured ({why})\n");
@@ -303,102 +301,23 @@ fn supervisor_pid(id: &str) -> u32 {
     panic!("no supervisor process for container {id}");
 }
 
-/// Debian's podman with everything it writes kept in a temporary directory.
-struct Podman {
-    dir: tempfile::TempDir,
-    /// Files podman writes outside its `--root` whatever it is told; removed afterwards
-    /// when this run created them.
-    created_outside: Vec<PathBuf>,
-    /// The same for its `libpod_parent` cgroups (one per controller on cgroup v1).
-    created_cgroups: Vec<PathBuf>,
-}
-
 /// Directories podman (as root) writes whatever its options say: its blob-info cache and
 /// netavark's run directory.
 const PODMAN_OUTSIDE: &[&str] = &["/var/lib/containers", "/run/containers"];
 
+/// Sets up the peer: Debian's podman (see `support::Podman`) with our two images; the
+/// reason when it cannot run here.
+fn podman_peer(ours: &Ours) -> Result<Podman, String> {
+    Podman::new(ours, &["hello-world", "busybox"], PODMAN_OUTSIDE)?.probe(&[
+        "--rm",
+        "--network",
+        "none",
+        HELLO,
+    ])
+}
+
+/// The container benchmark's rows on podman's side.
 impl Podman {
-    /// Sets up podman and loads our two images into it; the reason when it cannot.
-    fn new(ours: &Ours) -> Result<Self, String> {
-        match Command::new("podman").arg("--version").output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-            Err(e) => return Err(format!("podman: {e}")),
-        }
-        let dir = tempfile::Builder::new()
-            .prefix("dl-podman-")
-            .tempdir()
-            .unwrap();
-        std::fs::write(
-            dir.path().join("containers.conf"),
-            "[containers]\n\
-             default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
-             [engine]\n\
-             runtime = \"runc\"\n",
-        )
-        .unwrap();
-        let created_outside = PODMAN_OUTSIDE
-            .iter()
-            .map(PathBuf::from)
-            .filter(|p| !p.exists())
-            .collect();
-        let created_cgroups = podman_cgroups().filter(|p| !p.exists()).collect();
-        let podman = Self {
-            dir,
-            created_outside,
-            created_cgroups,
-        };
-        let mut save = ours
-            .docker(&["save", "hello-world", "busybox"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let load = podman
-            .command(&["load"])
-            .stdin(save.stdout.take().unwrap())
-            .output();
-        let saved = save.wait().unwrap();
-        let load = load.map_err(|e| format!("podman load: {e}"))?;
-        assert!(saved.success(), "dockerlings docker save failed");
-        if !load.status.success() {
-            return Err(format!(
-                "podman load failed: {}",
-                String::from_utf8_lossy(&load.stderr).trim()
-            ));
-        }
-        // A first container tells whether podman works here at all.
-        let probe = podman
-            .command(&["run", "--rm", "--network", "none", HELLO])
-            .output();
-        match probe {
-            Ok(out) if out.status.success() => Ok(podman),
-            Ok(out) => Err(format!(
-                "podman run failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Err(e) => Err(format!("podman run: {e}")),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("podman");
-        cmd.arg("--root")
-            .arg(self.path("root"))
-            .arg("--runroot")
-            .arg(self.path("runroot"))
-            .arg("--tmpdir")
-            .arg(self.path("tmp"))
-            .arg("--network-config-dir")
-            .arg(self.path("networks"))
-            .args(args)
-            .env("CONTAINERS_CONF", self.path("containers.conf"));
-        cmd
-    }
-
     fn hello(&self) -> Duration {
         let (took, out) = timed(&mut self.command(&["run", "--rm", "--network", "none", HELLO]));
         check("podman run --rm hello-world", &out);
@@ -451,17 +370,3 @@ impl Podman {
 /// The names `podman load` gives our images.
 const HELLO: &str = "localhost/hello-world:latest";
 const BUSYBOX: &str = "localhost/busybox:latest";
-
-impl Drop for Podman {
-    fn drop(&mut self) {
-        let _ = self.command(&["rm", "-a", "-f", "-t", "0"]).output();
-        let _ = self.command(&["rmi", "-a", "-f"]).output();
-        unmount_below(self.dir.path());
-        for path in &self.created_outside {
-            let _ = std::fs::remove_dir_all(path);
-        }
-        for path in &self.created_cgroups {
-            remove_cgroup_tree(path);
-        }
-    }
-}

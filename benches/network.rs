@@ -29,13 +29,13 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 #[path = "support/mod.rs"]
 mod support;
-use support::{check, podman_cgroups, remove_cgroup_tree, timed, unmount_below, Ours, Stats};
+use support::{check, timed, Ours, Podman, Stats};
 
 const WARM_UP: usize = 2;
 /// How long a `run -d -p` may take to serve before the bench gives up.
@@ -66,7 +66,7 @@ fn main() {
     let ours = Ours::new("dn");
     ours.ok(&["pull", "busybox"]);
     ours.ok(&["pull", "nginx"]);
-    let podman = match Podman::new(&ours) {
+    let podman = match Peer::new(&ours) {
         Ok(p) => Some(p),
         Err(why) => {
             println!("podman: not measured ({why})\n");
@@ -80,7 +80,7 @@ fn main() {
 }
 
 /// Part 1: the network's share of `run --rm busybox true`.
-fn setup_time(ours: &Ours, podman: Option<&Podman>, runs: usize) {
+fn setup_time(ours: &Ours, podman: Option<&Peer>, runs: usize) {
     println!(
         "1. network set-up per container: `run --rm busybox true`, {runs} rounds after \
          {WARM_UP} warm-up rounds, interleaved (ms: median p10–p90)\n"
@@ -145,7 +145,7 @@ fn setup_time(ours: &Ours, podman: Option<&Podman>, runs: usize) {
 }
 
 /// Part 2: `run -d -p` until the published port answers 200.
-fn first_200(ours: &Ours, podman: Option<&Podman>, runs: usize) {
+fn first_200(ours: &Ours, podman: Option<&Peer>, runs: usize) {
     println!(
         "2. `run -d -p 127.0.0.1:<port>:80 nginx` until a GET through the port answers 200, \
          {runs} rounds after {WARM_UP} warm-up rounds (ms: median p10–p90)\n"
@@ -154,7 +154,7 @@ fn first_200(ours: &Ours, podman: Option<&Podman>, runs: usize) {
     for round in 0..WARM_UP + runs {
         let keep = round >= WARM_UP;
         let took = ours.run_nginx_until_200();
-        let peer = podman.map(Podman::run_nginx_until_200);
+        let peer = podman.map(Peer::run_nginx_until_200);
         if keep {
             ours_s.push(took);
             peer_s.extend(peer);
@@ -494,14 +494,10 @@ impl Ours {
     }
 }
 
-/// Debian's podman with everything it writes kept in a temporary directory.
-struct Podman {
-    dir: tempfile::TempDir,
-    /// Paths podman writes outside its `--root` whatever it is told; removed afterwards
-    /// when this run created them.
-    created_outside: Vec<PathBuf>,
-    /// The same for its `libpod_parent` cgroups (one per controller on cgroup v1).
-    created_cgroups: Vec<PathBuf>,
+/// The peer: Debian's podman (see `support::Podman`) with our busybox and nginx, by the
+/// names `podman load` gave them.
+struct Peer {
+    podman: Podman,
     busybox: String,
     nginx: String,
 }
@@ -511,61 +507,14 @@ struct Podman {
 /// namespaces of `slirp4netns` containers).
 const PODMAN_OUTSIDE: &[&str] = &["/var/lib/containers", "/run/containers", "/run/netns"];
 
-impl Podman {
-    /// Sets up podman and loads our two images into it; the reason when it cannot.
+impl Peer {
+    /// Sets podman up with our two images; the reason when it cannot run here.
     fn new(ours: &Ours) -> Result<Self, String> {
-        match Command::new("podman").arg("--version").output() {
-            Ok(out) if out.status.success() => {}
-            Ok(out) => return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-            Err(e) => return Err(format!("podman: {e}")),
-        }
         match Command::new("slirp4netns").arg("--version").output() {
             Ok(out) if out.status.success() => {}
             _ => return Err("no slirp4netns (apt-get install slirp4netns)".to_string()),
         }
-        let dir = tempfile::Builder::new()
-            .prefix("dl-podman-")
-            .tempdir()
-            .unwrap();
-        std::fs::write(
-            dir.path().join("containers.conf"),
-            "[containers]\n\
-             default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
-             [engine]\n\
-             runtime = \"runc\"\n",
-        )
-        .unwrap();
-        let created_outside = PODMAN_OUTSIDE
-            .iter()
-            .map(PathBuf::from)
-            .filter(|p| !p.exists())
-            .collect();
-        let created_cgroups = podman_cgroups().filter(|p| !p.exists()).collect();
-        let mut podman = Self {
-            dir,
-            created_outside,
-            created_cgroups,
-            busybox: String::new(),
-            nginx: String::new(),
-        };
-        let mut save = ours
-            .docker(&["save", "busybox", "nginx"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let load = podman
-            .command(&["load"])
-            .stdin(save.stdout.take().unwrap())
-            .output();
-        let saved = save.wait().unwrap();
-        let load = load.map_err(|e| format!("podman load: {e}"))?;
-        assert!(saved.success(), "dockerlings docker save failed");
-        if !load.status.success() {
-            return Err(format!(
-                "podman load failed: {}",
-                String::from_utf8_lossy(&load.stderr).trim()
-            ));
-        }
+        let podman = Podman::new(ours, &["busybox", "nginx"], PODMAN_OUTSIDE)?;
         // The names `podman load` gave them (`localhost/…` or `docker.io/library/…`).
         let out = podman
             .command(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
@@ -579,48 +528,26 @@ impl Podman {
                 .map(str::to_string)
                 .ok_or_else(|| format!("podman load gave no {name} image ({names:?})"))
         };
-        podman.busybox = find("busybox")?;
-        podman.nginx = find("nginx")?;
+        let (busybox, nginx) = (find("busybox")?, find("nginx")?);
         // A first container tells whether podman (and slirp4netns) works here at all.
-        let probe = podman
-            .command(&[
-                "run",
-                "--rm",
-                "--pull",
-                "never",
-                "--network",
-                "slirp4netns",
-                &podman.busybox,
-                "true",
-            ])
-            .output();
-        match probe {
-            Ok(out) if out.status.success() => Ok(podman),
-            Ok(out) => Err(format!(
-                "podman run failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Err(e) => Err(format!("podman run: {e}")),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
+        let podman = podman.probe(&[
+            "--rm",
+            "--pull",
+            "never",
+            "--network",
+            "slirp4netns",
+            &busybox,
+            "true",
+        ])?;
+        Ok(Self {
+            podman,
+            busybox,
+            nginx,
+        })
     }
 
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new("podman");
-        cmd.arg("--root")
-            .arg(self.path("root"))
-            .arg("--runroot")
-            .arg(self.path("runroot"))
-            .arg("--tmpdir")
-            .arg(self.path("tmp"))
-            .arg("--network-config-dir")
-            .arg(self.path("networks"))
-            .args(args)
-            .env("CONTAINERS_CONF", self.path("containers.conf"));
-        cmd
+        self.podman.command(args)
     }
 
     fn run_true(&self, network: &str) -> Duration {
@@ -666,20 +593,5 @@ impl Podman {
                 .unwrap(),
         );
         took
-    }
-}
-
-impl Drop for Podman {
-    fn drop(&mut self) {
-        let _ = self.command(&["rm", "-a", "-f", "-t", "0"]).output();
-        let _ = self.command(&["rmi", "-a", "-f"]).output();
-        unmount_below(self.dir.path());
-        for path in &self.created_outside {
-            unmount_below(path);
-            let _ = std::fs::remove_dir_all(path);
-        }
-        for path in &self.created_cgroups {
-            remove_cgroup_tree(path);
-        }
     }
 }

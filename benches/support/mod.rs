@@ -141,3 +141,120 @@ impl Drop for Ours {
         let _ = dockerlings_runtime::network::labhost::teardown(self.run.path());
     }
 }
+
+/// podman as the peer of a benchmark, with everything it writes kept in a temporary
+/// directory (`--root`, `--runroot`, `--tmpdir`, `--network-config-dir`), a `CONTAINERS_CONF`
+/// of its own (the ulimits and runtime this machine needs) and our own images loaded into it
+/// (`dockerlings docker save … | podman load`: no internet). Dropping it removes its
+/// containers, images, mounts, and the paths and cgroups it made outside its directory.
+pub struct Podman {
+    dir: tempfile::TempDir,
+    /// Paths podman (as root) writes whatever its options say; removed afterwards when this
+    /// run created them.
+    created_outside: Vec<PathBuf>,
+    /// The same for its `libpod_parent` cgroups (one per controller on cgroup v1).
+    created_cgroups: Vec<PathBuf>,
+}
+
+impl Podman {
+    /// Sets podman up and loads `images` from `ours`; `outside` lists the paths it writes
+    /// whatever it is told. The reason when podman cannot be used here.
+    pub fn new(ours: &Ours, images: &[&str], outside: &[&str]) -> Result<Self, String> {
+        match Command::new("podman").arg("--version").output() {
+            Ok(out) if out.status.success() => {}
+            Ok(out) => return Err(String::from_utf8_lossy(&out.stderr).trim().to_string()),
+            Err(e) => return Err(format!("podman: {e}")),
+        }
+        let dir = tempfile::Builder::new()
+            .prefix("dl-podman-")
+            .tempdir()
+            .unwrap();
+        std::fs::write(
+            dir.path().join("containers.conf"),
+            "[containers]\n\
+             default_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n\
+             [engine]\n\
+             runtime = \"runc\"\n",
+        )
+        .unwrap();
+        let podman = Self {
+            dir,
+            created_outside: outside
+                .iter()
+                .map(PathBuf::from)
+                .filter(|p| !p.exists())
+                .collect(),
+            created_cgroups: podman_cgroups().filter(|p| !p.exists()).collect(),
+        };
+        let mut save_args = vec!["save"];
+        save_args.extend_from_slice(images);
+        let mut save = ours
+            .docker(&save_args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let load = podman
+            .command(&["load"])
+            .stdin(save.stdout.take().unwrap())
+            .output();
+        let saved = save.wait().unwrap();
+        let load = load.map_err(|e| format!("podman load: {e}"))?;
+        assert!(saved.success(), "dockerlings docker save failed");
+        if !load.status.success() {
+            return Err(format!(
+                "podman load failed: {}",
+                String::from_utf8_lossy(&load.stderr).trim()
+            ));
+        }
+        Ok(podman)
+    }
+
+    /// Runs a first container (`run` arguments after `run`): whether podman works here.
+    pub fn probe(self, run: &[&str]) -> Result<Self, String> {
+        let mut args = vec!["run"];
+        args.extend_from_slice(run);
+        match self.command(&args).output() {
+            Ok(out) if out.status.success() => Ok(self),
+            Ok(out) => Err(format!(
+                "podman run failed: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Err(e) => Err(format!("podman run: {e}")),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `podman <args>` on this podman's own storage and configuration.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new("podman");
+        cmd.arg("--root")
+            .arg(self.path("root"))
+            .arg("--runroot")
+            .arg(self.path("runroot"))
+            .arg("--tmpdir")
+            .arg(self.path("tmp"))
+            .arg("--network-config-dir")
+            .arg(self.path("networks"))
+            .args(args)
+            .env("CONTAINERS_CONF", self.path("containers.conf"));
+        cmd
+    }
+}
+
+impl Drop for Podman {
+    fn drop(&mut self) {
+        let _ = self.command(&["rm", "-a", "-f", "-t", "0"]).output();
+        let _ = self.command(&["rmi", "-a", "-f"]).output();
+        unmount_below(self.dir.path());
+        for path in &self.created_outside {
+            unmount_below(path);
+            let _ = std::fs::remove_dir_all(path);
+        }
+        for path in &self.created_cgroups {
+            remove_cgroup_tree(path);
+        }
+    }
+}
