@@ -2,26 +2,20 @@
 //! in a temporary state directory (no root needed: containers are created, listed, renamed,
 //! inspected and removed, never started; a "running" container has a stand-in supervisor).
 
-use std::ffi::OsString;
-use std::process::{Child, Command};
+#[path = "../support/in_process.rs"]
+mod in_process;
+
+use std::process::Child;
+
+use in_process::Output;
 
 use chrono::{DateTime, Duration, Utc};
-use dockerlings::docker::{run_at, Io};
-use dockerlings_runtime::container::control::process_start_ticks;
-use dockerlings_runtime::container::state::Status;
-use dockerlings_runtime::{Engine, Paths};
+use dockerlings_runtime::Paths;
 
 struct Lab {
     _dir: tempfile::TempDir,
     paths: Paths,
     now: DateTime<Utc>,
-}
-
-#[derive(Debug)]
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Lab {
@@ -37,23 +31,7 @@ impl Lab {
     }
 
     fn docker_with(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut input = stdin;
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut io = Io {
-            stdin: &mut input,
-            stdout: &mut out,
-            stderr: &mut err,
-            stdin_is_tty: false,
-            stdout_is_tty: false,
-        };
-        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let code = run_at(&args, &mut io, &self.paths, self.now);
-        Output {
-            code,
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-        }
+        in_process::docker(&self.paths, self.now, args, stdin, false)
     }
 
     fn docker(&self, args: &[&str]) -> Output {
@@ -66,29 +44,9 @@ impl Lab {
         o.stdout
     }
 
-    fn engine(&self) -> Engine {
-        Engine::open(self.paths.clone()).unwrap()
-    }
-
     /// Marks a container running under a stand-in supervisor; kill the child to "stop" it.
     fn fake_running(&self, name: &str) -> Child {
-        let engine = self.engine();
-        let id = engine.container_id(name).unwrap();
-        let child = Command::new("sleep").arg("60").spawn().unwrap();
-        let pid = child.id() as i32;
-        let ticks = process_start_ticks(pid).unwrap();
-        engine
-            .container_store()
-            .unwrap()
-            .update_state(&id, |s| {
-                s.status = Status::Running;
-                s.pid = pid;
-                s.supervisor_pid = pid;
-                s.supervisor_start_ticks = ticks;
-                s.started_at = Some(self.now - Duration::minutes(2));
-            })
-            .unwrap();
-        child
+        in_process::fake_running(&self.paths, name, self.now - Duration::minutes(2))
     }
 }
 

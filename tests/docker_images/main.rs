@@ -2,10 +2,12 @@
 //! temporary state directory (no root needed): what `dockerlings docker …` prints, byte for
 //! byte, with only build-dependent values (IDs, digests, sizes) masked.
 
-use std::ffi::OsString;
+#[path = "../support/in_process.rs"]
+mod in_process;
+
+use in_process::Output;
 
 use chrono::{DateTime, Utc};
-use dockerlings::docker::{run_at, Io};
 use dockerlings_runtime::Paths;
 
 /// A temporary engine root and a fixed clock.
@@ -13,13 +15,6 @@ struct Lab {
     _dir: tempfile::TempDir,
     paths: Paths,
     now: DateTime<Utc>,
-}
-
-#[derive(Debug)]
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
 }
 
 impl Lab {
@@ -38,23 +33,7 @@ impl Lab {
     }
 
     fn docker_with(&self, args: &[&str], stdin: &[u8], stdout_is_tty: bool) -> Output {
-        let mut input = stdin;
-        let mut out = Vec::new();
-        let mut err = Vec::new();
-        let mut io = Io {
-            stdin: &mut input,
-            stdout: &mut out,
-            stderr: &mut err,
-            stdin_is_tty: false,
-            stdout_is_tty,
-        };
-        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        let code = run_at(&args, &mut io, &self.paths, self.now);
-        Output {
-            code,
-            stdout: String::from_utf8_lossy(&out).into_owned(),
-            stderr: String::from_utf8_lossy(&err).into_owned(),
-        }
+        in_process::docker(&self.paths, self.now, args, stdin, stdout_is_tty)
     }
 
     fn docker(&self, args: &[&str]) -> Output {
