@@ -3,14 +3,14 @@
 
 use super::spec::{Action, Arity, CommandSpec, FlagSpec};
 
-const FORMAT_TABLE_HELP: &str = "Format output using a custom template:\n\
+pub(crate) const FORMAT_TABLE_HELP: &str = "Format output using a custom template:\n\
 'table':            Print output in table format with column headers (default)\n\
 'table TEMPLATE':   Print output in table format using the given Go template\n\
 'json':             Print in JSON format\n\
 'TEMPLATE':         Print output using the given Go template.\n\
 Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 
-const FORMAT_JSON_HELP: &str = "Format output using a custom template:\n\
+pub(crate) const FORMAT_JSON_HELP: &str = "Format output using a custom template:\n\
 'json':             Print in JSON format\n\
 'TEMPLATE':         Print output using the given Go template.\n\
 Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use super::containers::confirm;
 use super::filters::Filters;
+use crate::docker::commands::{FORMAT_JSON_HELP, FORMAT_TABLE_HELP};
 use crate::docker::format::{render_rows, Format};
 use crate::docker::spec::{FlagSpec, Matches};
 use crate::docker::units::go_time_string;
@@ -16,18 +17,6 @@ use crate::docker::{CmdResult, Ctx, Failure};
 
 const TABLE: &str = "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}";
 const NETWORK_CONTEXT: &str = "*network.networkContext";
-
-const FORMAT_TABLE_HELP: &str = "Format output using a custom template:\n\
-'table':            Print output in table format with column headers (default)\n\
-'table TEMPLATE':   Print output in table format using the given Go template\n\
-'json':             Print in JSON format\n\
-'TEMPLATE':         Print output using the given Go template.\n\
-Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
-
-const FORMAT_JSON_HELP: &str = "Format output using a custom template:\n\
-'json':             Print in JSON format\n\
-'TEMPLATE':         Print output using the given Go template.\n\
-Refer to https://docs.docker.com/go/formatting/ for more information about formatting output with templates";
 
 pub const CONNECT_FLAGS: &[FlagSpec] = &[
     FlagSpec::list(

@@ -176,8 +176,9 @@ fn read_name(msg: &[u8], mut i: usize) -> Option<String> {
     None
 }
 
-/// The PTR names of a response to query `id`; `None` if it is not that response.
-pub fn parse_ptr_answer(id: u16, msg: &[u8]) -> Option<Vec<String>> {
+/// The answer records of a response to query `id` as (type, data offset, data length);
+/// `None` if it is not that response or it is cut short.
+fn answer_records(id: u16, msg: &[u8]) -> Option<Vec<(u16, usize, usize)>> {
     if msg.len() < 12 || u16::from_be_bytes([msg[0], msg[1]]) != id {
         return None;
     }
@@ -192,12 +193,20 @@ pub fn parse_ptr_answer(id: u16, msg: &[u8]) -> Option<Vec<String>> {
         i = skip_name(msg, i)?;
         let rtype = u16::from_be_bytes([*msg.get(i)?, *msg.get(i + 1)?]);
         let rdlen = u16::from_be_bytes([*msg.get(i + 8)?, *msg.get(i + 9)?]) as usize;
-        if rtype == TYPE_PTR {
-            out.push(read_name(msg, i + 10)?);
-        }
+        msg.get(i + 10..i + 10 + rdlen)?;
+        out.push((rtype, i + 10, rdlen));
         i += 10 + rdlen;
     }
     Some(out)
+}
+
+/// The PTR names of a response to query `id`; `None` if it is not that response.
+pub fn parse_ptr_answer(id: u16, msg: &[u8]) -> Option<Vec<String>> {
+    answer_records(id, msg)?
+        .into_iter()
+        .filter(|(rtype, _, _)| *rtype == TYPE_PTR)
+        .map(|(_, at, _)| read_name(msg, at))
+        .collect()
 }
 
 fn skip_name(msg: &[u8], mut i: usize) -> Option<usize> {
@@ -216,29 +225,20 @@ fn skip_name(msg: &[u8], mut i: usize) -> Option<usize> {
 /// The A records of a response to query `id`; `None` if it is not that response,
 /// `Some(empty)` for NXDOMAIN or no records.
 pub fn parse_answer(id: u16, msg: &[u8]) -> Option<Vec<IpAddr>> {
-    if msg.len() < 12 || u16::from_be_bytes([msg[0], msg[1]]) != id {
-        return None;
-    }
-    let qd = u16::from_be_bytes([msg[4], msg[5]]) as usize;
-    let an = u16::from_be_bytes([msg[6], msg[7]]) as usize;
-    let mut i = 12;
-    for _ in 0..qd {
-        i = skip_name(msg, i)? + 4;
-    }
-    let mut out = Vec::new();
-    for _ in 0..an {
-        i = skip_name(msg, i)?;
-        let rtype = u16::from_be_bytes([*msg.get(i)?, *msg.get(i + 1)?]);
-        let rdlen = u16::from_be_bytes([*msg.get(i + 8)?, *msg.get(i + 9)?]) as usize;
-        let data = msg.get(i + 10..i + 10 + rdlen)?;
-        if rtype == 1 && rdlen == 4 {
-            out.push(IpAddr::V4(Ipv4Addr::new(
-                data[0], data[1], data[2], data[3],
-            )));
-        }
-        i += 10 + rdlen;
-    }
-    Some(out)
+    Some(
+        answer_records(id, msg)?
+            .into_iter()
+            .filter(|(rtype, _, len)| *rtype == 1 && *len == 4)
+            .map(|(_, at, _)| {
+                IpAddr::V4(Ipv4Addr::new(
+                    msg[at],
+                    msg[at + 1],
+                    msg[at + 2],
+                    msg[at + 3],
+                ))
+            })
+            .collect(),
+    )
 }
 
 #[cfg(test)]
