@@ -81,6 +81,7 @@ impl Engine {
     /// supervisor and returns its ID once the process runs. Starting a running container
     /// does nothing, as in Docker.
     pub fn container_start(&self, reference: &str) -> Result<String> {
+        let _warm = cgroup::MigrationWarmup::start();
         let (record, state) = self.container(reference)?;
         if !self.prepare_start(&record, &state)? {
             return Ok(record.id);
@@ -93,6 +94,7 @@ impl Engine {
     /// Starts a container with a client attached from before its first byte of output
     /// (`docker run` without `-d`, `docker start -a`).
     pub fn container_start_attached(&self, reference: &str, hello: Hello) -> Result<Attached> {
+        let _warm = cgroup::MigrationWarmup::start();
         let (record, state) = self.container(reference)?;
         let layout = self.layout(&record.id);
         if !self.prepare_start(&record, &state)? {

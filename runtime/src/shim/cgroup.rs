@@ -20,6 +20,117 @@ pub fn creation_guard() -> Option<crate::fsutil::FileLock> {
     crate::fsutil::FileLock::shared(Path::new(PARENT_LOCK)).ok()
 }
 
+/// Keeps the kernel's cgroup-migration lock "warm" while a container starts.
+///
+/// Moving a process between cgroups takes a global lock (`cgroup_threadgroup_rwsem`) for
+/// writing, and the first writer after a quiet spell waits for a whole RCU grace period
+/// before it gets it (10–15 ms here); writers that follow within a grace period of the last
+/// one do not wait. libcontainer moves the container's first process into its cgroups a few
+/// milliseconds into the start, so every start paid that wait. While this guard lives, a
+/// thread of the launching process moves itself into the cgroup it is already in (a move
+/// that changes nothing) every few milliseconds: the first such move pays the grace period
+/// in parallel with the start's other work, and libcontainer's moves then find the lock
+/// warm. The thread stops when the guard is dropped; where no cgroup file is writable it
+/// does nothing, and a start works the same, only slower.
+#[derive(Debug)]
+pub struct MigrationWarmup {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// How often the warm-up thread moves itself: well inside one grace period.
+const WARMUP_PERIOD: Duration = Duration::from_millis(3);
+/// A start that takes longer than this has other trouble; the thread gives up then.
+const WARMUP_LIMIT: Duration = Duration::from_secs(2);
+
+impl MigrationWarmup {
+    /// Starts the warm-up thread (none when this process's cgroup file is not found).
+    pub fn start() -> Self {
+        let Some(file) = own_migration_file() else {
+            return Self {
+                stop: None,
+                thread: None,
+            };
+        };
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("cgroup-warmup".to_string())
+            .spawn(move || {
+                let until = Instant::now() + WARMUP_LIMIT;
+                while Instant::now() < until {
+                    // v1 `tasks` moves one thread (this one), v2 `cgroup.procs` the
+                    // process: either way into the cgroup it is in. Errors change nothing.
+                    let _ = std::fs::write(&file, migration_id(&file).to_string());
+                    match stopped.recv_timeout(WARMUP_PERIOD) {
+                        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                        _ => return,
+                    }
+                }
+            })
+            .ok();
+        Self {
+            stop: Some(stop),
+            thread,
+        }
+    }
+}
+
+impl Drop for MigrationWarmup {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The ID a write to `file` moves: this thread's for a v1 `tasks` file, the process's for
+/// a v2 `cgroup.procs`.
+fn migration_id(file: &Path) -> i32 {
+    if file.ends_with("tasks") {
+        nix::unistd::gettid().as_raw()
+    } else {
+        std::process::id() as i32
+    }
+}
+
+/// The file that moves this process (or thread) into the cgroup it is already in: a v1
+/// controller's `tasks` where there is one (its moves take the same global lock), else the
+/// v2 `cgroup.procs`.
+fn own_migration_file() -> Option<PathBuf> {
+    let text = std::fs::read_to_string("/proc/self/cgroup").ok()?;
+    migration_file(Path::new(CGROUP_ROOT), &text)
+}
+
+fn migration_file(root: &Path, proc_cgroup: &str) -> Option<PathBuf> {
+    let entries: Vec<(&str, &str)> = proc_cgroup
+        .lines()
+        .filter_map(|line| {
+            let mut parts = line.splitn(3, ':');
+            let _id = parts.next()?;
+            Some((parts.next()?, parts.next()?))
+        })
+        .collect();
+    let v1 = entries.iter().find_map(|(controllers, path)| {
+        (!controllers.is_empty() && !controllers.starts_with("name=")).then(|| {
+            root.join(controllers)
+                .join(path.trim_start_matches('/'))
+                .join("tasks")
+        })
+    });
+    let v2 = entries
+        .iter()
+        .filter(|(controllers, _)| controllers.is_empty())
+        .flat_map(|(_, path)| {
+            let relative = path.trim_start_matches('/');
+            [
+                root.join(relative).join("cgroup.procs"),
+                root.join("unified").join(relative).join("cgroup.procs"),
+            ]
+        });
+    v1.into_iter().chain(v2).find(|file| file.exists())
+}
+
 /// True when the host runs the unified (v2-only) hierarchy.
 pub fn is_v2() -> bool {
     Path::new(CGROUP_ROOT).join("cgroup.controllers").exists()
@@ -157,6 +268,23 @@ fn remove_tree(dir: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warmup_moves_into_the_cgroup_it_is_in() {
+        let root = std::env::temp_dir().join(format!("dl-cg-{}", std::process::id()));
+        let v1 = root.join("pids/user.slice");
+        let v2 = root.join("unified/user.slice");
+        std::fs::create_dir_all(&v1).unwrap();
+        std::fs::create_dir_all(&v2).unwrap();
+        std::fs::write(v2.join("cgroup.procs"), "").unwrap();
+        let hybrid = "12:pids:/user.slice\n1:name=systemd:/user.slice\n0::/user.slice\n";
+        // No v1 `tasks` file: the v2 one of the hybrid tree.
+        assert_eq!(migration_file(&root, hybrid), Some(v2.join("cgroup.procs")));
+        std::fs::write(v1.join("tasks"), "").unwrap();
+        assert_eq!(migration_file(&root, hybrid), Some(v1.join("tasks")));
+        assert_eq!(migration_file(&root, "0::/elsewhere\n"), None);
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 
     #[test]
     fn reads_oom_kill_counters() {
