@@ -166,7 +166,8 @@ impl Engine {
 
     /// The image store (for the container side: layer dirs of an image).
     pub fn image_store(&self) -> Result<ImageStore> {
-        Ok(ImageStore::open(self.paths.images())?)
+        // `open` made and swept it when the engine was opened; every change sweeps again.
+        Ok(ImageStore::at(self.paths.images()))
     }
 
     /// `POST /images/create`: pulls `reference`.

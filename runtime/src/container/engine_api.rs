@@ -23,7 +23,6 @@ use super::state::{RuntimeState, Status};
 use super::store::{self, ContainerStore};
 use super::volume::{Volume, VolumeStore, ANONYMOUS_LABEL};
 use super::{etc_files, reconcile, ContainerError};
-use crate::image::ImageError;
 use crate::{Engine, Result};
 
 /// The answer to `POST /containers/create`.
@@ -203,26 +202,16 @@ impl Engine {
     pub fn container_bundle(&self, id: &str) -> Result<PathBuf> {
         let store = self.container_store()?;
         let record = store.record(id)?;
-        let images = self.image_store()?;
-        let snapshot = images.snapshot()?;
-        let image = snapshot
-            .image(&record.image)
-            .ok_or_else(|| ImageError::NoSuchImage(record.image.clone()))?;
         let dir = store.container_dir(id);
         let mut dirs = vec![dir.join("upper")];
-        dirs.extend(images.lower_dirs(image));
+        dirs.extend(self.image_store()?.lower_dirs_of(&record.image)?);
         let spec = Self::spec_for(&record, &dir, &dirs, &HostFacts::probe())?;
         Ok(spec::write(&spec, &dir)?)
     }
 
     /// The overlay lower dirs of a container's image, top first.
     pub fn container_lower_dirs(&self, record: &ContainerRecord) -> Result<Vec<PathBuf>> {
-        let images = self.image_store()?;
-        let snapshot = images.snapshot()?;
-        let image = snapshot
-            .image(&record.image)
-            .ok_or_else(|| ImageError::NoSuchImage(record.image.clone()))?;
-        Ok(images.lower_dirs(image))
+        Ok(self.image_store()?.lower_dirs_of(&record.image)?)
     }
 
     /// `GET /containers/json`: running containers (all with `all`), newest first; with

@@ -196,6 +196,13 @@ impl ImageStore {
         Ok(store)
     }
 
+    /// The store at `root` as [`Self::open`] left it: no skeleton check, no sweep. For the
+    /// second and later handles in one process (the engine opens the store once, with
+    /// its sweep) and for supervisors, which only read.
+    pub fn at(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
     pub fn root(&self) -> &Path {
         &self.root
     }
@@ -236,6 +243,28 @@ impl ImageStore {
 
     pub fn has_layer(&self, diff_id: &str) -> bool {
         self.layer_dir(diff_id).is_dir()
+    }
+
+    /// The overlayfs lower dirs of the image with ID `id` (its config's digest), top layer
+    /// first, read from that one config rather than from a snapshot of every image: what a
+    /// container needs to mount its root, read again at every start.
+    pub fn lower_dirs_of(&self, id: &str) -> Result<Vec<PathBuf>, ImageError> {
+        let _lock = self.lock_shared()?;
+        let gone = || ImageError::NoSuchImage(id.to_string());
+        let bytes = fs::read(self.blob_path(id)).map_err(|_| gone())?;
+        let config = ImageConfiguration::from_reader(&bytes[..])
+            .map_err(|e| ImageError::Corrupt(format!("config {id}: {e}")))?;
+        let dirs: Vec<PathBuf> = config
+            .rootfs()
+            .diff_ids()
+            .iter()
+            .rev()
+            .map(|d| self.layer_dir(d))
+            .collect();
+        if dirs.iter().any(|d| !d.is_dir()) {
+            return Err(gone());
+        }
+        Ok(dirs)
     }
 
     /// The overlayfs lower dirs of an image, top layer first (the order `lowerdir=` wants).

@@ -171,17 +171,9 @@ impl Supervisor {
         }
         self.bind_ports(&record)?;
         private_mount_namespace()?;
-        let lower = {
-            let store = crate::image::store::ImageStore::open(self.paths.images())
-                .map_err(|e| ShimError::Start(e.to_string()))?;
-            let snapshot = store
-                .snapshot()
-                .map_err(|e| ShimError::Start(e.to_string()))?;
-            let image = snapshot
-                .image(&record.image)
-                .ok_or_else(|| ShimError::Start(format!("No such image: {}", record.image)))?;
-            store.lower_dirs(image)
-        };
+        let lower = crate::image::store::ImageStore::at(self.paths.images())
+            .lower_dirs_of(&record.image)
+            .map_err(|e| ShimError::Start(e.to_string()))?;
         let rootfs = self.layout.rootfs();
         let (upper, work) = (self.layout.upper(), self.layout.work());
         if record.host_config.auto_remove {
@@ -764,9 +756,17 @@ impl Supervisor {
                     eprintln!("auto-remove: {e}");
                     return;
                 }
-                // With its anonymous volumes, as Docker's `--rm` does.
+                // With its anonymous volumes, as Docker's `--rm` does. (Most containers have
+                // no volume: then no engine needs opening, and the client hears sooner.)
+                let record = match record {
+                    Ok(record) => record,
+                    Err(e) => return eprintln!("auto-remove volumes: {e}"),
+                };
+                if !record.mounts.iter().any(|m| m.is_volume()) {
+                    return;
+                }
                 let volumes = crate::Engine::open(self.paths.clone())
-                    .and_then(|engine| engine.remove_anonymous_volumes(&record?));
+                    .and_then(|engine| engine.remove_anonymous_volumes(&record));
                 if let Err(e) = volumes {
                     eprintln!("auto-remove volumes: {e}");
                 }

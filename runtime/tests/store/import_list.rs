@@ -166,3 +166,20 @@ fn corrupt_import_is_refused_and_leaves_nothing() {
     assert_eq!(t.blob_count(), 0);
     assert!(t.layer_dirs().is_empty());
 }
+
+#[test]
+fn lower_dirs_of_one_image_match_the_snapshots_and_go_with_it() {
+    let t = engine();
+    t.engine.import(&app_image("base", &["base:1"])).unwrap();
+    let web = app_image("web", &["web:1"]);
+    let id = t.engine.import(&web).unwrap().id;
+    let store = t.engine.image_store().unwrap();
+    let snapshot = store.snapshot().unwrap();
+    let expected = store.lower_dirs(snapshot.image(&id).unwrap());
+    assert!(!expected.is_empty());
+    assert_eq!(store.lower_dirs_of(&id).unwrap(), expected);
+
+    t.engine.image_remove("web:1", false).unwrap();
+    let err = store.lower_dirs_of(&id).unwrap_err();
+    assert_eq!(err.to_string(), format!("No such image: {id}"));
+}
