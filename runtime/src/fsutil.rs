@@ -25,6 +25,15 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Writes `bytes` to `path` and forces them to disk, without the temp file, rename and
+/// directory sync of [`atomic_write`]: for the files of a directory nobody sees yet (a
+/// container being created), which its creator syncs once and renames into place whole.
+pub fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
 /// Replaces `path` with `bytes` atomically (temp file + rename) without forcing them to disk:
 /// a reader, or a process killed mid-write (kill -9), sees the old or the new file, never a
 /// part of one. For a container's runtime state, which changes several times per `docker

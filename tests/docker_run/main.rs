@@ -304,6 +304,34 @@ fn missing_command_is_127_with_dockers_text() {
 }
 
 #[test]
+fn unknown_user_fails_the_start_not_the_create_and_works_once_added() {
+    let Some(lab) = Lab::new() else { return };
+    lab.ok(&["pull", "busybox"]);
+    let out = lab.docker(&["run", "--rm", "-u", "ghost", "busybox", "true"]);
+    assert_eq!(out.status.code(), Some(125));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "docker: Error response from daemon: failed to create task for container: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: unable to find user ghost: no matching entries in passwd file: unknown.\n"
+    );
+    // Docker resolves the user at every start: created with a user the image lacks, the
+    // container starts once a passwd file that has it is copied in.
+    lab.ok(&[
+        "create", "--name", "ghostly", "-u", "ghost", "busybox", "id", "-un",
+    ]);
+    let out = lab.docker(&["start", "-a", "ghostly"]);
+    assert_ne!(out.status.code(), Some(0));
+    let passwd = lab.root.path().join("passwd");
+    std::fs::write(
+        &passwd,
+        "root:x:0:0:root:/root:/bin/sh\nghost:x:4242:4242::/:/bin/sh\n",
+    )
+    .unwrap();
+    lab.ok(&["cp", passwd.to_str().unwrap(), "ghostly:/etc/passwd"]);
+    assert_eq!(lab.ok(&["start", "-a", "ghostly"]), "ghost\n");
+    lab.ok(&["rm", "ghostly"]);
+}
+
+#[test]
 fn container_changes_do_not_change_the_image() {
     let Some(lab) = Lab::new() else { return };
     lab.ok(&["run", "ubuntu", "touch", "/x"]);

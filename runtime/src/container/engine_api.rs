@@ -196,9 +196,11 @@ impl Engine {
         })?)
     }
 
-    /// (Re)generates a container's `bundle/config.json` from its record and returns its
-    /// path; the supervisor calls this before starting, so a user that does not exist in
-    /// the image fails the start with Docker's message.
+    /// Generates a container's `bundle/config.json` from its record and returns its path.
+    /// `create` leaves it out when the container's user is not in the image's passwd file
+    /// (Docker fails such a container when it starts, not when it is created): the
+    /// supervisor then calls this before starting, so the start fails with Docker's message
+    /// — or works, if the user has been added since.
     pub fn container_bundle(&self, id: &str) -> Result<PathBuf> {
         let store = self.container_store()?;
         let record = store.record(id)?;
@@ -206,7 +208,7 @@ impl Engine {
         let mut dirs = vec![dir.join("upper")];
         dirs.extend(self.image_store()?.lower_dirs_of(&record.image)?);
         let spec = Self::spec_for(&record, &dir, &dirs, &HostFacts::probe())?;
-        Ok(spec::write(&spec, &dir)?)
+        Ok(spec::rewrite(&spec, &dir)?)
     }
 
     /// The overlay lower dirs of a container's image, top first.

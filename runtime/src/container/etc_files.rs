@@ -223,7 +223,8 @@ pub fn hosts_for(record: &ContainerRecord, links: &[LinkedHost]) -> String {
     )
 }
 
-/// Writes the three files into a (new) container directory.
+/// Writes the three files into a new container's staging directory (which the store syncs
+/// and renames into place whole).
 pub fn write_all(record: &ContainerRecord, dir: &Path) -> Result<(), ContainerError> {
     let host_resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
     let files = [
@@ -233,7 +234,7 @@ pub fn write_all(record: &ContainerRecord, dir: &Path) -> Result<(), ContainerEr
     ];
     for (name, text) in files {
         let path = dir.join(name);
-        fsutil::atomic_write(&path, text.as_bytes())
+        fsutil::write_synced(&path, text.as_bytes())
             .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
     }
     Ok(())

@@ -607,8 +607,18 @@ pub fn seccomp_profile(hc: &HostConfig) -> &'static str {
     }
 }
 
-/// Writes `spec` to `<container dir>/bundle/config.json`, atomically.
-pub fn write(spec: &Spec, container_dir: &Path) -> Result<PathBuf, ContainerError> {
+/// Writes `spec` to `<staging dir>/bundle/config.json` of a container being created (the
+/// store syncs the directory and renames it into place whole).
+pub fn write(spec: &Spec, staging_dir: &Path) -> Result<PathBuf, ContainerError> {
+    let path = staging_dir.join("bundle").join("config.json");
+    let bytes = serde_json::to_vec_pretty(spec).map_err(spec_error)?;
+    crate::fsutil::write_synced(&path, &bytes)
+        .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
+    Ok(path)
+}
+
+/// Replaces `<container dir>/bundle/config.json` of an existing container, atomically.
+pub fn rewrite(spec: &Spec, container_dir: &Path) -> Result<PathBuf, ContainerError> {
     let path = container_dir.join("bundle").join("config.json");
     let bytes = serde_json::to_vec_pretty(spec).map_err(spec_error)?;
     crate::fsutil::atomic_write(&path, &bytes)

@@ -237,7 +237,7 @@ impl ContainerStore {
                     .map_err(io(format!("create {}", staging.join(sub).display())))?;
             }
             let record = build(&new_id, &name, &final_dir, &staging)?;
-            record.save(&staging)?;
+            record.save_new(&staging)?;
             write_state_file(&staging, &RuntimeState::created())?;
             fs::write(staging.join(LOCK_FILE), b"").map_err(io("create container lock"))?;
             fsutil::sync_dir(&staging).map_err(io("sync container dir"))?;

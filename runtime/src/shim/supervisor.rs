@@ -290,6 +290,17 @@ impl Supervisor {
 
     /// Creates, starts and serves the container once.
     fn run_once(&mut self, record: &ContainerRecord, first: bool) -> Result<Ended, ShimError> {
+        if !self.layout.bundle().join("config.json").exists() {
+            crate::Engine::open(self.paths.clone())
+                .and_then(|engine| engine.container_bundle(&self.layout.id))
+                .map_err(|e| {
+                    ShimError::Start(format!(
+                        "failed to create task for container: failed to create shim task: OCI \
+                         runtime create failed: runc create failed: unable to start container \
+                         process: error during container init: {e}: unknown"
+                    ))
+                })?;
+        }
         remove_libcontainer_leftovers(&self.layout);
         std::fs::create_dir_all(&self.layout.libcontainer_root)
             .map_err(|e| ShimError::io("create libcontainer root", e))?;
