@@ -366,7 +366,7 @@ fn host_network_shares_the_namespace() {
 }
 
 #[test]
-fn written_atomically_into_the_bundle() {
+fn written_into_a_new_bundle_and_rewritten_atomically() {
     let dir = tempfile::tempdir().unwrap();
     let r = record(&base());
     let spec = generate(&SpecInput {
@@ -376,10 +376,22 @@ fn written_atomically_into_the_bundle() {
         user: ResolvedUser::default(),
     })
     .unwrap();
+    // `write` fills the bundle directory the store made in a new container's staging dir.
+    std::fs::create_dir(dir.path().join("bundle")).unwrap();
     let path = write(&spec, dir.path()).unwrap();
     assert_eq!(path, dir.path().join("bundle/config.json"));
-    let back = Spec::load(&path).unwrap();
-    assert_eq!(back, spec);
+    assert_eq!(Spec::load(&path).unwrap(), spec);
+
+    // `rewrite` replaces it in an existing container (temp file and rename: nothing left).
+    let mut changed = spec.clone();
+    changed.set_hostname(Some("changed".to_string()));
+    assert_eq!(rewrite(&changed, dir.path()).unwrap(), path);
+    assert_eq!(Spec::load(&path).unwrap(), changed);
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("bundle"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["config.json"]);
 }
 
 #[test]
