@@ -81,11 +81,11 @@ impl Engine {
     /// supervisor and returns its ID once the process runs. Starting a running container
     /// does nothing, as in Docker.
     pub fn container_start(&self, reference: &str) -> Result<String> {
-        let _warm = cgroup::MigrationWarmup::start();
         let (record, state) = self.container(reference)?;
         if !self.prepare_start(&record, &state)? {
             return Ok(record.id);
         }
+        let _warm = cgroup::MigrationWarmup::start();
         let launch = launch::spawn(&self.paths, &record.id, false)?;
         launch.wait_started()?;
         Ok(record.id)
@@ -94,7 +94,6 @@ impl Engine {
     /// Starts a container with a client attached from before its first byte of output
     /// (`docker run` without `-d`, `docker start -a`).
     pub fn container_start_attached(&self, reference: &str, hello: Hello) -> Result<Attached> {
-        let _warm = cgroup::MigrationWarmup::start();
         let (record, state) = self.container(reference)?;
         let layout = self.layout(&record.id);
         if !self.prepare_start(&record, &state)? {
@@ -102,6 +101,7 @@ impl Engine {
                 .map_err(|e| ShimError::io("attach", e))?;
             return Ok(self.attached(record, stream));
         }
+        let _warm = cgroup::MigrationWarmup::start();
         let mut launch = launch::spawn(&self.paths, &record.id, true)?;
         launch.wait_attach_ready()?;
         let stream = attach::connect(&layout.attach_socket(), hello)

@@ -30,12 +30,12 @@ pub fn creation_guard() -> Option<crate::fsutil::FileLock> {
 /// thread of the launching process moves itself into the cgroup it is already in (a move
 /// that changes nothing) every few milliseconds: the first such move pays the grace period
 /// in parallel with the start's other work, and libcontainer's moves then find the lock
-/// warm. The thread stops when the guard is dropped; where no cgroup file is writable it
-/// does nothing, and a start works the same, only slower.
+/// warm. The thread stops soon after the guard is dropped (not waited for: its first move
+/// may still be waiting out the grace period); where no cgroup file is writable it does
+/// nothing, and a start works the same, only slower.
 #[derive(Debug)]
 pub struct MigrationWarmup {
-    stop: Option<std::sync::mpsc::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    _stop: Option<std::sync::mpsc::Sender<()>>,
 }
 
 /// How often the warm-up thread moves itself: well inside one grace period.
@@ -47,13 +47,10 @@ impl MigrationWarmup {
     /// Starts the warm-up thread (none when this process's cgroup file is not found).
     pub fn start() -> Self {
         let Some(file) = own_migration_file() else {
-            return Self {
-                stop: None,
-                thread: None,
-            };
+            return Self { _stop: None };
         };
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
+        let spawned = std::thread::Builder::new()
             .name("cgroup-warmup".to_string())
             .spawn(move || {
                 let until = Instant::now() + WARMUP_LIMIT;
@@ -66,20 +63,10 @@ impl MigrationWarmup {
                         _ => return,
                     }
                 }
-            })
-            .ok();
+            });
+        // Dropping the sender (with the guard) ends the thread at its next wake-up.
         Self {
-            stop: Some(stop),
-            thread,
-        }
-    }
-}
-
-impl Drop for MigrationWarmup {
-    fn drop(&mut self) {
-        drop(self.stop.take());
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+            _stop: spawned.is_ok().then_some(stop),
         }
     }
 }
