@@ -103,11 +103,18 @@ impl Engine {
         let images = self.image_store()?;
         // Held until the container exists, so `rmi` cannot delete the image in between.
         let _image_lock = images.lock_shared()?;
-        let snapshot = images.read_snapshot()?;
-        let image = snapshot.resolve(&opts.image).map_err(|e| match e {
-            crate::Error::Reference(_) => e,
-            other => other,
-        })?;
+        // A tag (the usual case) reads one image; anything else resolves on a snapshot.
+        let (tagged, snapshot);
+        let image = match images.read_tagged(&opts.image)? {
+            Some(found) => {
+                tagged = found;
+                &tagged
+            }
+            None => {
+                snapshot = images.read_snapshot()?;
+                snapshot.resolve(&opts.image)?
+            }
+        };
         let lower_dirs = images.lower_dirs(image);
         let image_config = image
             .config_json

@@ -295,6 +295,27 @@ impl ImageStore {
         self.read_snapshot()
     }
 
+    /// The image a tag names, reading only the index and that image (a snapshot reads them
+    /// all); `None` when `name` is not a tag in the index — an ID, a digest reference, a
+    /// prefix or a missing image, which [`Snapshot::resolve`] handles. Call with a lock held.
+    pub(crate) fn read_tagged(&self, name: &str) -> Result<Option<StoredImage>, ImageError> {
+        if is_full_hex(name) || digest::is_sha256_digest(name) {
+            return Ok(None);
+        }
+        let Ok(reference) = Reference::parse(name) else {
+            return Ok(None);
+        };
+        let canonical = reference.with_default_tag().canonical();
+        let entries = self.read_index()?;
+        let Some(entry) = entries
+            .iter()
+            .find(|e| e.name.as_ref().is_some_and(|n| n.canonical() == canonical))
+        else {
+            return Ok(None);
+        };
+        self.read_image(&entry.manifest_digest).map(Some)
+    }
+
     /// Reads the index and every image it names. Call with a lock held.
     pub(crate) fn read_snapshot(&self) -> Result<Snapshot, ImageError> {
         let entries = self.read_index()?;
