@@ -610,19 +610,22 @@ pub fn seccomp_profile(hc: &HostConfig) -> &'static str {
 /// Writes `spec` to `<staging dir>/bundle/config.json` of a container being created (the
 /// store syncs the directory and renames it into place whole).
 pub fn write(spec: &Spec, staging_dir: &Path) -> Result<PathBuf, ContainerError> {
-    let path = staging_dir.join("bundle").join("config.json");
-    let bytes = serde_json::to_vec_pretty(spec).map_err(spec_error)?;
-    crate::fsutil::write_synced(&path, &bytes)
-        .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
-    Ok(path)
+    save(spec, staging_dir, crate::fsutil::write_synced)
 }
 
 /// Replaces `<container dir>/bundle/config.json` of an existing container, atomically.
 pub fn rewrite(spec: &Spec, container_dir: &Path) -> Result<PathBuf, ContainerError> {
-    let path = container_dir.join("bundle").join("config.json");
+    save(spec, container_dir, crate::fsutil::atomic_write)
+}
+
+fn save(
+    spec: &Spec,
+    dir: &Path,
+    put: fn(&Path, &[u8]) -> std::io::Result<()>,
+) -> Result<PathBuf, ContainerError> {
+    let path = dir.join("bundle").join("config.json");
     let bytes = serde_json::to_vec_pretty(spec).map_err(spec_error)?;
-    crate::fsutil::atomic_write(&path, &bytes)
-        .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
+    put(&path, &bytes).map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
     Ok(path)
 }
 
