@@ -35,19 +35,10 @@ const MANY: usize = 5;
 const SETTLE: Duration = Duration::from_millis(500);
 
 fn main() {
-    if !nix::unistd::Uid::effective().is_root() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the container benchmark needs root in CI"
-        );
-        println!("skipping: the container benchmark needs root (containers are real)");
+    if !support::have_root("container", "containers are real") {
         return;
     }
-    let runs: usize = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n| n > 0)
-        .unwrap_or(20);
+    let runs = support::env_count("BENCH_RUNS", 20);
 
     let ours = Ours::new("db");
     ours.ok(&["pull", "hello-world"]);

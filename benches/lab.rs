@@ -11,14 +11,10 @@ use std::time::{Duration, Instant};
 use dockerlings::check::{evaluate, CheckContext, CheckKind, CheckSpec};
 use dockerlings::i18n::Lang;
 
-const EXE: &str = env!("CARGO_BIN_EXE_dockerlings");
+#[path = "support/mod.rs"]
+mod support;
 
-fn runs() -> usize {
-    std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(15)
-}
+const EXE: &str = env!("CARGO_BIN_EXE_dockerlings");
 
 fn median(v: &[Duration]) -> Duration {
     let mut v = v.to_vec();
@@ -107,8 +103,7 @@ fn process_floor() -> Duration {
 }
 
 fn main() {
-    if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("the lab bench needs root (it runs containers); skipped");
+    if !support::have_root("lab", "it runs containers") {
         return;
     }
     let engine = Engine {
@@ -121,7 +116,7 @@ fn main() {
             .tempdir_in("/tmp")
             .unwrap(),
     };
-    let n = runs();
+    let n = support::env_count("BENCH_RUNS", 15);
     // Warm up: images pulled, page cache filled.
     engine.docker(&["pull", "nginx"]);
     let _ = repl_start(&engine);

@@ -44,24 +44,12 @@ const SERVE_DEADLINE: Duration = Duration::from_secs(30);
 const BIG_FILE_BYTES: usize = 1 << 20;
 
 fn main() {
-    if !nix::unistd::Uid::effective().is_root() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the network benchmark needs root in CI"
-        );
-        println!("skipping: the network benchmark needs root (networks are real)");
+    if !support::have_root("network", "networks are real") {
         return;
     }
-    let env_num = |name: &str, default: usize| -> usize {
-        std::env::var(name)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .filter(|&n| n > 0)
-            .unwrap_or(default)
-    };
-    let runs = env_num("BENCH_RUNS", 20);
-    let wrk_secs = env_num("BENCH_WRK_SECS", 3);
-    let wrk_rounds = env_num("BENCH_WRK_ROUNDS", 5);
+    let runs = support::env_count("BENCH_RUNS", 20);
+    let wrk_secs = support::env_count("BENCH_WRK_SECS", 3);
+    let wrk_rounds = support::env_count("BENCH_WRK_ROUNDS", 5);
 
     let ours = Ours::new("dn");
     ours.ok(&["pull", "busybox"]);

@@ -7,6 +7,29 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+/// True when the bench may run (it needs root: `what` says why). Without root it fails
+/// under CI (`CI` set) and otherwise prints why it skips.
+pub fn have_root(bench: &str, why: &str) -> bool {
+    if nix::unistd::Uid::effective().is_root() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "the {bench} benchmark needs root in CI"
+    );
+    println!("skipping: the {bench} benchmark needs root ({why})");
+    false
+}
+
+/// A positive count from the environment (`BENCH_RUNS` and the like), or `default`.
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(default)
+}
+
 /// Median and 10th/90th percentiles (nearest rank), in milliseconds.
 pub struct Stats {
     pub median: f64,

@@ -87,31 +87,20 @@ pub fn summary_lines() -> String {
     let mut out = String::new();
     for (group, _) in GROUPS {
         let _ = writeln!(out, "  - [docker {group}](reference/{})", group_file(group));
-        let mut subs: Vec<&CommandSpec> = COMMANDS
-            .iter()
-            .filter(|c| c.group == Some(*group))
-            .collect();
-        subs.sort_by_key(|c| c.name);
-        for spec in subs {
-            let _ = writeln!(
-                out,
-                "    - [{}](reference/{})",
-                spec.canonical_path(),
-                page_file(spec)
-            );
-        }
+        command_lines(&mut out, Some(group), "    ");
     }
-    let mut ungrouped: Vec<&CommandSpec> = COMMANDS.iter().filter(|c| c.group.is_none()).collect();
-    ungrouped.sort_by_key(|c| c.name);
-    for spec in ungrouped {
-        let _ = writeln!(
-            out,
-            "  - [{}](reference/{})",
-            spec.canonical_path(),
-            page_file(spec)
-        );
-    }
+    command_lines(&mut out, None, "  ");
     out
+}
+
+/// One summary line per command of `group` (`None`: of no group), by name, at `indent`.
+fn command_lines(out: &mut String, group: Option<&str>, indent: &str) {
+    let mut specs: Vec<&CommandSpec> = COMMANDS.iter().filter(|c| c.group == group).collect();
+    specs.sort_by_key(|c| c.name);
+    for spec in specs {
+        let (path, file) = (spec.canonical_path(), page_file(spec));
+        let _ = writeln!(out, "{indent}- [{path}](reference/{file})");
+    }
 }
 
 /// The command names `docker --help` lists, by section (`Common Commands`, …), read from

@@ -279,18 +279,22 @@ impl ContainerRecord {
     /// Writes `container.json` into a new container's staging directory (synced with it,
     /// then renamed into place whole).
     pub(crate) fn save_new(&self, staging_dir: &Path) -> Result<(), ContainerError> {
-        let path = staging_dir.join(RECORD_FILE);
-        let bytes = serde_json::to_vec_pretty(self).expect("records always serialize");
-        fsutil::write_synced(&path, &bytes)
-            .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))
+        self.put(staging_dir, fsutil::write_synced)
     }
 
     /// Writes `container.json` atomically into a container directory.
     pub fn save(&self, dir: &Path) -> Result<(), ContainerError> {
+        self.put(dir, fsutil::atomic_write)
+    }
+
+    fn put(
+        &self,
+        dir: &Path,
+        write: fn(&Path, &[u8]) -> std::io::Result<()>,
+    ) -> Result<(), ContainerError> {
         let path = dir.join(RECORD_FILE);
         let bytes = serde_json::to_vec_pretty(self).expect("records always serialize");
-        fsutil::atomic_write(&path, &bytes)
-            .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))
+        write(&path, &bytes).map_err(|e| ContainerError::io(format!("write {}", path.display()), e))
     }
 }
 
