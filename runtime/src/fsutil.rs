@@ -11,13 +11,21 @@ use std::path::{Path, PathBuf};
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     fs::create_dir_all(dir)?;
+    write_via_temp(path, bytes, true)?;
+    sync_dir(dir)
+}
+
+/// Writes a temporary sibling of `path` (synced first when `durable`) and renames it over
+/// `path`; removes the temporary file when anything fails.
+fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     let tmp = temp_sibling(path);
     let result = (|| {
         let mut file = File::create(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        sync_dir(dir)
+        if durable {
+            file.sync_all()?;
+        }
+        fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -41,16 +49,7 @@ pub fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// reconciles the container as exited); after a power loss it may come back empty, which its
 /// reader takes as "never ran". Stores that must survive a reboot use [`atomic_write`].
 pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let tmp = temp_sibling(path);
-    let result = (|| {
-        let mut file = File::create(&tmp)?;
-        file.write_all(bytes)?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
+    write_via_temp(path, bytes, false)
 }
 
 /// Fsyncs a directory so a rename inside it survives a crash.
