@@ -4,10 +4,15 @@
 use super::Lab;
 use std::io::Read;
 
-fn mounts() -> usize {
+/// Mounts of this lab's engine (its state or run directory in the line): other tests run
+/// in parallel and mount and unmount their own, so the host-wide count is no measure.
+fn mounts(lab: &Lab) -> usize {
+    let root = lab.root.path().display().to_string();
+    let run = lab.run.path().display().to_string();
     std::fs::read_to_string("/proc/self/mountinfo")
         .unwrap()
         .lines()
+        .filter(|line| line.contains(&root) || line.contains(&run))
         .count()
 }
 
@@ -23,7 +28,7 @@ fn tar_names(bytes: &[u8]) -> Vec<String> {
 fn cp_into_a_stopped_container_persists_and_not_into_the_image() {
     let Some(lab) = Lab::new() else { return };
     lab.ok(&["create", "--name", "box", "busybox", "cat", "/greeting"]);
-    let before = mounts();
+    let before = mounts(&lab);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("greeting");
     std::fs::write(&file, "hello from the host\n").unwrap();
@@ -35,7 +40,7 @@ fn cp_into_a_stopped_container_persists_and_not_into_the_image() {
     );
     // Not a terminal: no "Successfully copied" line.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert_eq!(mounts(), before, "cp leaked a mount");
+    assert_eq!(mounts(&lab), before, "cp leaked a mount");
     assert_eq!(lab.ok(&["start", "-a", "box"]), "hello from the host\n");
     let other = lab.docker(&["run", "--rm", "busybox", "cat", "/greeting"]);
     assert!(!other.status.success(), "the image changed");
@@ -94,7 +99,7 @@ fn cp_out_of_running_and_stopped_containers() {
         "ok\n"
     );
     lab.ok(&["stop", "-t", "0", "web"]);
-    let before = mounts();
+    let before = mounts(&lab);
     lab.ok(&[
         "cp",
         "web:/data/sub/f",
@@ -107,7 +112,7 @@ fn cp_out_of_running_and_stopped_containers() {
     // An image file, seen through the stopped container's overlay.
     lab.ok(&["cp", "web:/bin/sh", dir.path().join("sh").to_str().unwrap()]);
     assert!(std::fs::symlink_metadata(dir.path().join("sh")).is_ok());
-    assert_eq!(mounts(), before, "cp leaked a mount");
+    assert_eq!(mounts(&lab), before, "cp leaked a mount");
 }
 
 #[test]
@@ -196,14 +201,14 @@ fn export_has_image_and_container_files_and_leaks_no_mount() {
         "-c",
         "echo mine > /created.txt && rm /bin/ls",
     ]);
-    let before = mounts();
+    let before = mounts(&lab);
     let out = lab.docker(&["export", "made"]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(mounts(), before, "export leaked a mount");
+    assert_eq!(mounts(&lab), before, "export leaked a mount");
     let names = tar_names(&out.stdout);
     assert!(names.contains(&"created.txt".to_string()), "{names:?}");
     assert!(names.contains(&"bin/sh".to_string()), "{names:?}");
