@@ -32,6 +32,7 @@ fn main() {
         toolbox_dir.join("src"),
         toolbox_dir.join("applets.txt"),
         toolbox_dir.join("Cargo.toml"),
+        toolbox_dir.join("vendor"),
         workspace.join("Cargo.toml"),
         workspace.join("Cargo.lock"),
     ] {

@@ -350,3 +350,48 @@ fn a_fork_bomb_is_contained_by_pids_limit() {
     }
     lab.assert_nothing_left();
 }
+
+/// A shell is one task, as Docker's are: under `--pids-limit 3` it runs a pipeline of two
+/// programs, and under 2 it still starts (the pipeline then cannot fork, as with bash) —
+/// whatever the number of CPUs (the toolbox's shell used to start a thread per CPU).
+#[test]
+fn a_shell_takes_one_task_of_the_pids_limit() {
+    let Some(lab) = Lab::new() else { return };
+    lab.ok(&["pull", "busybox"]);
+    let pipeline = "echo start; ls / | head -n 1";
+    let out = lab.docker(&[
+        "run",
+        "--rm",
+        "--pids-limit",
+        "3",
+        "busybox",
+        "sh",
+        "-c",
+        pipeline,
+    ]);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(text(&out.stdout), "start\nbin\n");
+    assert!(out.status.success());
+    let out = lab.docker(&[
+        "run",
+        "--rm",
+        "--pids-limit",
+        "2",
+        "busybox",
+        "sh",
+        "-c",
+        pipeline,
+    ]);
+    assert_eq!(text(&out.stdout), "start\n", "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("Resource temporarily unavailable"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        !text(&out.stderr).contains("crashed"),
+        "{}",
+        text(&out.stderr)
+    );
+    lab.assert_nothing_left();
+}
