@@ -18,8 +18,11 @@
 //! - **namespaces**: pid, mount, uts, ipc and network (a new network namespace holds only
 //!   loopback until networking attaches the container), plus cgroup on cgroup v2 hosts.
 //! - **resources**: `-m` → memory limit (swap twice that, as Docker defaults), `--cpus` →
-//!   CFS quota over a 100 ms period, `-c` → CPU shares, `--pids-limit` → pids; the device
-//!   cgroup allows only the standard devices.
+//!   CFS quota over a 100 ms period, `-c` → CPU shares; the device cgroup allows only the
+//!   standard devices. `--pids-limit` is not in the spec: libcontainer would apply it
+//!   while its own two set-up processes are in the cgroup, so `--pids-limit 1` could never
+//!   start; the supervisor sets it once they are gone and before the program runs, as runc
+//!   does (`shim::cgroup::set_pids_limit`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -27,9 +30,8 @@ use std::path::{Path, PathBuf};
 use oci_spec::runtime::{
     Capability, LinuxBuilder, LinuxCapabilitiesBuilder, LinuxCpuBuilder, LinuxDeviceCgroup,
     LinuxDeviceCgroupBuilder, LinuxDeviceType, LinuxMemoryBuilder, LinuxNamespaceBuilder,
-    LinuxNamespaceType, LinuxPidsBuilder, LinuxResourcesBuilder, Mount, MountBuilder,
-    PosixRlimitBuilder, PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
-    UserBuilder,
+    LinuxNamespaceType, LinuxResourcesBuilder, Mount, MountBuilder, PosixRlimitBuilder,
+    PosixRlimitType, ProcessBuilder, RootBuilder, Spec, SpecBuilder, UserBuilder,
 };
 
 use super::record::{ContainerRecord, HostConfig};
@@ -523,14 +525,6 @@ pub fn generate(input: &SpecInput<'_>) -> Result<Spec, ContainerError> {
                 .quota(hc.nano_cpus * CPU_PERIOD as i64 / 1_000_000_000);
         }
         resources = resources.cpu(cpu.build().map_err(spec_error)?);
-    }
-    if let Some(limit) = hc.pids_limit.filter(|l| *l > 0) {
-        resources = resources.pids(
-            LinuxPidsBuilder::default()
-                .limit(limit)
-                .build()
-                .map_err(spec_error)?,
-        );
     }
 
     let mut sysctl = HashMap::new();

@@ -167,6 +167,25 @@ fn counter(text: &str, key: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// Sets the container's `--pids-limit` (`pids.max`) in each of its cgroup directories that
+/// has the pids controller; fails when none has it.
+pub fn set_pids_limit(id: &str, limit: i64) -> std::io::Result<()> {
+    let files: Vec<PathBuf> = dirs(id)
+        .into_iter()
+        .map(|d| d.join("pids.max"))
+        .filter(|f| f.exists())
+        .collect();
+    if files.is_empty() {
+        return Err(std::io::Error::other(
+            "no pids controller in the container's cgroup",
+        ));
+    }
+    for file in files {
+        std::fs::write(&file, limit.to_string())?;
+    }
+    Ok(())
+}
+
 /// Every process in the container's cgroup.
 pub fn procs(id: &str) -> Vec<i32> {
     let mut all: Vec<i32> = dirs(id)

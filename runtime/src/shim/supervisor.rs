@@ -329,6 +329,16 @@ impl Supervisor {
         .map_err(|e| ShimError::Start(e.to_string()))
         .and_then(|()| self.create(record))
         .and_then(|(mut container, stdio)| {
+            // Only the container's init is in the cgroup now, waiting for its start (see
+            // `container::spec` on why the limit is not in the spec).
+            if let Some(limit) = record.host_config.pids_limit.filter(|l| *l > 0) {
+                if let Err(e) = cgroup::set_pids_limit(&self.layout.id, limit) {
+                    let _ = container.delete(true);
+                    return Err(ShimError::Start(format!(
+                        "failed to create task for container: failed to set the pids limit: {e}"
+                    )));
+                }
+            }
             let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
             match crate::network::plumbing::plumb(&self.paths, record, pid) {
                 Ok(()) => Ok((container, stdio)),
