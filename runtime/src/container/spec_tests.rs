@@ -339,6 +339,14 @@ fn resources_and_read_only() {
     let s = spec_json(&base(), ResolvedUser::default());
     let res = &s["linux"]["resources"];
     assert!(res.get("memory").is_none() && res.get("cpu").is_none() && res.get("pids").is_none());
+
+    let mut o = base();
+    o.pids_limit = Some(-1);
+    let s = spec_json(&o, ResolvedUser::default());
+    assert!(
+        s["linux"]["resources"].get("pids").is_none(),
+        "-1 is unlimited"
+    );
 }
 
 #[test]
