@@ -77,6 +77,14 @@ impl Engine {
         Ok(self.container_store()?.state(id)?)
     }
 
+    /// Call first thing in a command that is going to start a container (`docker run`),
+    /// and keep the guard until the start has returned: the kernel's cgroup-migration lock
+    /// then warms up while the container is created (see [`cgroup::MigrationWarmup`]).
+    /// `container_start` warms it up on its own otherwise, with less to overlap.
+    pub fn warm_up_for_start(&self) -> cgroup::MigrationWarmup {
+        cgroup::MigrationWarmup::start()
+    }
+
     /// `POST /containers/{id}/start`: starts a created or exited container under a new
     /// supervisor and returns its ID once the process runs. Starting a running container
     /// does nothing, as in Docker.

@@ -3,6 +3,7 @@
 //! something in it, and how to empty and remove it when its supervisor is gone.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, Signal};
@@ -43,10 +44,23 @@ const WARMUP_PERIOD: Duration = Duration::from_millis(3);
 /// A start that takes longer than this has other trouble; the thread gives up then.
 const WARMUP_LIMIT: Duration = Duration::from_secs(2);
 
+/// Whether this process has a warm-up thread already (one is enough).
+static WARMUP_RUNNING: AtomicBool = AtomicBool::new(false);
+
 impl MigrationWarmup {
-    /// Starts the warm-up thread (none when this process's cgroup file is not found).
+    /// Starts the warm-up thread (none when this process's cgroup file is not found, and
+    /// none when one is already running: the guard then changes nothing, and the thread lives
+    /// as long as the guard that started it).
+    ///
+    /// Start it as early as the command allows — for `docker run` before the container's
+    /// files are written, not just before the supervisor is spawned — so the grace period
+    /// runs alongside as much of the start as possible.
     pub fn start() -> Self {
+        if WARMUP_RUNNING.swap(true, Ordering::SeqCst) {
+            return Self { _stop: None };
+        }
         let Some(file) = own_migration_file() else {
+            WARMUP_RUNNING.store(false, Ordering::SeqCst);
             return Self { _stop: None };
         };
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
@@ -60,10 +74,14 @@ impl MigrationWarmup {
                     let _ = std::fs::write(&file, migration_id(&file).to_string());
                     match stopped.recv_timeout(WARMUP_PERIOD) {
                         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-                        _ => return,
+                        _ => break,
                     }
                 }
+                WARMUP_RUNNING.store(false, Ordering::SeqCst);
             });
+        if spawned.is_err() {
+            WARMUP_RUNNING.store(false, Ordering::SeqCst);
+        }
         // Dropping the sender (with the guard) ends the thread at its next wake-up.
         Self {
             _stop: spawned.is_ok().then_some(stop),
@@ -290,6 +308,32 @@ mod tests {
         assert_eq!(migration_file(&root, hybrid), Some(v1.join("tasks")));
         assert_eq!(migration_file(&root, "0::/elsewhere\n"), None);
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn one_warmup_thread_at_a_time_and_it_ends_with_its_guard() {
+        let first = MigrationWarmup::start();
+        if first._stop.is_none() {
+            println!("skipping: this process's cgroup file was not found");
+            return;
+        }
+        // `docker run` warms up before the create, then `container_start` asks again.
+        let second = MigrationWarmup::start();
+        assert!(second._stop.is_none(), "a second warm-up thread started");
+        drop(second);
+        assert!(
+            WARMUP_RUNNING.load(Ordering::SeqCst),
+            "the first one stopped too"
+        );
+        drop(first);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while WARMUP_RUNNING.load(Ordering::SeqCst) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(
+            !WARMUP_RUNNING.load(Ordering::SeqCst),
+            "the warm-up thread outlived its guard"
+        );
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
         }
     }
     check_cidfile(&opts, &path)?;
+    // Held until the start has returned: the kernel's first cgroup move after a quiet spell
+    // waits out an RCU grace period, which this overlaps with the create.
+    let _warm = ctx.engine()?.warm_up_for_start();
     let pull = m.value("pull").unwrap_or("missing").to_string();
     let report = create_with_pull(ctx, &opts, &pull, m.flag("quiet")).map_err(|f| {
         let msg = f.message.clone();
