@@ -233,6 +233,7 @@ impl Ours {
     }
 
     fn hello(&self, network: Option<&str>) -> Duration {
+        support::wait_quiet();
         let (took, out) =
             timed(&mut self.docker(&Self::with_network(network, &["--rm", "hello-world"])));
         check("dockerlings docker run --rm hello-world", &out);
@@ -252,6 +253,7 @@ impl Ours {
 
     /// `run -d` then `rm -f`: the two durations.
     fn detached(&self, network: Option<&str>) -> (Duration, Duration) {
+        support::wait_quiet();
         let (run, id) = self.start_sleeper(network);
         let (rm, out) = timed(&mut self.docker(&["rm", "-f", &id]));
         check("dockerlings docker rm -f", &out);
@@ -310,6 +312,7 @@ fn podman_peer(ours: &Ours) -> Result<Podman, String> {
 /// The container benchmark's rows on podman's side.
 impl Podman {
     fn hello(&self) -> Duration {
+        support::wait_quiet();
         let (took, out) = timed(&mut self.command(&["run", "--rm", "--network", "none", HELLO]));
         check("podman run --rm hello-world", &out);
         assert!(String::from_utf8_lossy(&out.stdout).contains("Hello from Docker"));
@@ -327,6 +330,7 @@ impl Podman {
     }
 
     fn detached(&self) -> (Duration, Duration) {
+        support::wait_quiet();
         let (run, id) = self.start_sleeper();
         let (rm, out) = timed(&mut self.command(&["rm", "-f", "-t", "0", &id]));
         check("podman rm -f", &out);

@@ -14,7 +14,9 @@
 //!    port (through the container's proxy) against `wrk` inside the engine's lab host
 //!    namespace to `<container IP>:80`, same container, same duration, alternating — a small
 //!    page over one and over 16 connections (latency, requests/s) and a 1 MiB file (bytes/s),
-//!    served from a bind-mounted directory.
+//!    served from a bind-mounted directory. Podman's peer: wrk on the host through its
+//!    slirp4netns port forwarder to its own nginx container (same image, same directory),
+//!    in the same rounds, against the same direct figure.
 //!
 //! Traffic goes only to 127.0.0.1 and to the containers inside the engine's own lab host.
 //! Ports are published on 127.0.0.1 only, so nothing is reachable from outside meanwhile.
@@ -64,7 +66,7 @@ fn main() {
 
     setup_time(&ours, podman.as_ref(), runs);
     first_200(&ours, podman.as_ref(), runs);
-    proxy_vs_direct(&ours, wrk_secs, wrk_rounds);
+    proxy_vs_direct(&ours, podman.as_ref(), wrk_secs, wrk_rounds);
 }
 
 /// Part 1: the network's share of `run --rm busybox true`.
@@ -172,8 +174,9 @@ fn first_200(ours: &Ours, podman: Option<&Peer>, runs: usize) {
     println!();
 }
 
-/// Part 3: wrk through the proxy against wrk inside the lab host.
-fn proxy_vs_direct(ours: &Ours, secs: usize, rounds: usize) {
+/// Part 3: wrk through the proxy against wrk inside the lab host, and through podman's
+/// port forwarder (slirp4netns) to the same program and files.
+fn proxy_vs_direct(ours: &Ours, podman: Option<&Peer>, secs: usize, rounds: usize) {
     let html = tempfile::Builder::new()
         .prefix("dl-bench-html-")
         .tempdir()
@@ -199,15 +202,23 @@ fn proxy_vs_direct(ours: &Ours, secs: usize, rounds: usize) {
         .parse()
         .expect("the container's IP");
     let lab = dockerlings_runtime::network::labhost::path(ours.run.path());
+    let peer = podman.map(|p| p.serve_directory(&volume));
 
     println!(
         "3. the port proxy: wrk on the host to 127.0.0.1:{port} (proxied) against wrk in the \
          lab host to {ip}:80 (direct), same container, {secs} s per run, {rounds} runs of each \
-         side alternating (medians; the ratio is the median of the rounds' ratios)\n"
+         side alternating (medians; the ratio is the median of the rounds' ratios){}\n",
+        match &peer {
+            Some((p, _)) => format!(
+                "; podman: wrk on the host to 127.0.0.1:{p}, its slirp4netns port forwarder \
+                 in front of the same nginx and files, in the same rounds, against our direct"
+            ),
+            None => String::new(),
+        }
     );
     println!(
-        "{:<28} {:>34} {:>34} {:>15}",
-        "", "direct", "proxied", "proxied/direct"
+        "{:<28} {:>34} {:>34} {:>15} {:>34} {:>15}",
+        "", "direct", "proxied", "proxied/direct", "podman proxied", "podman/direct"
     );
     let loads = [
         ("small page, 1 connection", "/index.html", 1, 1),
@@ -215,27 +226,17 @@ fn proxy_vs_direct(ours: &Ours, secs: usize, rounds: usize) {
         ("1 MiB file, 4 connections", "/big.bin", 2, 4),
     ];
     for (what, path, threads, conns) in loads {
-        let (mut direct, mut via) = (Vec::new(), Vec::new());
+        let (mut direct, mut via, mut podman_via) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..rounds {
-            let d = Wrk::run(
-                Some(&lab),
-                &format!("http://{ip}:80{path}"),
-                threads,
-                conns,
-                secs,
-            );
-            let p = Wrk::run(
-                None,
-                &format!("http://127.0.0.1:{port}{path}"),
-                threads,
-                conns,
-                secs,
-            );
-            direct.push(d);
-            via.push(p);
+            let wrk = |netns: Option<&Path>, host: String| {
+                Wrk::run(netns, &format!("http://{host}{path}"), threads, conns, secs)
+            };
+            direct.push(wrk(Some(&lab), format!("{ip}:80")));
+            via.push(wrk(None, format!("127.0.0.1:{port}")));
+            if let Some((p, _)) = &peer {
+                podman_via.push(wrk(None, format!("127.0.0.1:{p}")));
+            }
         }
-        let d = Wrk::median(&direct);
-        let p = Wrk::median(&via);
         let bytes = path == "/big.bin";
         let fmt = |w: &Wrk| {
             if bytes {
@@ -253,15 +254,26 @@ fn proxy_vs_direct(ours: &Ours, secs: usize, rounds: usize) {
                 )
             }
         };
+        let (peer_text, peer_ratio) = if podman_via.is_empty() {
+            ("-".to_string(), "-".to_string())
+        } else {
+            (
+                fmt(&Wrk::median(&podman_via)),
+                format!("{:.0}%", 100.0 * median_ratio(&podman_via, &direct)),
+            )
+        };
         println!(
-            "{what:<28} {:>34} {:>34} {:>14.0}%",
-            fmt(&d),
-            fmt(&p),
+            "{what:<28} {:>34} {:>34} {:>14.0}% {peer_text:>34} {peer_ratio:>15}",
+            fmt(&Wrk::median(&direct)),
+            fmt(&Wrk::median(&via)),
             100.0 * median_ratio(&via, &direct)
         );
     }
     println!();
     ours.ok(&["rm", "-f", &id]);
+    if let (Some(podman), Some((_, peer_id))) = (podman, &peer) {
+        podman.remove(peer_id);
+    }
 }
 
 /// The median of `proxied / direct` over rounds (each pair ran back to back).
@@ -460,6 +472,7 @@ fn time_until_200(cmd: &mut Command, port: u16) -> (Served, String) {
 
 impl Ours {
     fn run_true(&self, network: Option<&str>) -> Duration {
+        support::wait_quiet();
         let mut args = vec!["run", "--rm"];
         if let Some(n) = network {
             args.extend(["--network", n]);
@@ -471,6 +484,7 @@ impl Ours {
     }
 
     fn run_nginx_until_200(&self) -> Served {
+        support::wait_quiet();
         let port = free_port();
         let publish = format!("127.0.0.1:{port}:80");
         let (took, id) = time_until_200(
@@ -539,6 +553,7 @@ impl Peer {
     }
 
     fn run_true(&self, network: &str) -> Duration {
+        support::wait_quiet();
         let (took, out) = timed(&mut self.command(&[
             "run",
             "--rm",
@@ -556,7 +571,43 @@ impl Peer {
         took
     }
 
+    /// Starts podman's nginx with `volume` as its document root, published on a free
+    /// loopback port through slirp4netns; its port and container ID once it serves.
+    fn serve_directory(&self, volume: &str) -> (u16, String) {
+        let port = free_port();
+        let publish = format!("127.0.0.1:{port}:80");
+        let out = self
+            .command(&[
+                "run",
+                "-d",
+                "--pull",
+                "never",
+                "--network",
+                "slirp4netns",
+                "-p",
+                &publish,
+                "-v",
+                volume,
+                &self.nginx,
+            ])
+            .output()
+            .unwrap();
+        check("podman run -d -p … -v … nginx", &out);
+        let id = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        wait_for_200(addr, Instant::now() + SERVE_DEADLINE).expect("podman's nginx never served");
+        (port, id)
+    }
+
+    fn remove(&self, id: &str) {
+        check(
+            "podman rm -f",
+            &self.command(&["rm", "-f", "-t", "0", id]).output().unwrap(),
+        );
+    }
+
     fn run_nginx_until_200(&self) -> Served {
+        support::wait_quiet();
         let port = free_port();
         let publish = format!("127.0.0.1:{port}:80");
         let (took, id) = time_until_200(
@@ -573,13 +624,7 @@ impl Peer {
             ]),
             port,
         );
-        check(
-            "podman rm -f",
-            &self
-                .command(&["rm", "-f", "-t", "0", &id])
-                .output()
-                .unwrap(),
-        );
+        self.remove(&id);
         took
     }
 }

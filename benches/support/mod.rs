@@ -72,6 +72,46 @@ pub fn timed(cmd: &mut Command) -> (Duration, Output) {
     (start.elapsed(), out)
 }
 
+/// Processes that outlive the command that started them: podman's `conmon` (and the
+/// `podman container cleanup` it starts when a container ends), runc, and our supervisors
+/// (`__supervise`, whose command name is `exe`).
+const BACKGROUND: &[&str] = &["conmon", "podman", "runc", "exe"];
+
+/// Waits (at most 3 s) until no process of either side is still finishing an earlier
+/// command in the background, so a measured command never shares the CPUs with the clean-up
+/// of the one before it (podman's runs in particular hand their clean-up to a new `podman`
+/// process after they return). Called before a measurement that starts from no running
+/// container — with one running, its supervisor or `conmon` would be waited for in vain.
+pub fn wait_quiet() {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline && background_busy() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Whether a process named in [`BACKGROUND`] exists (other than this one).
+fn background_busy() -> bool {
+    let me = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries.flatten().any(|entry| {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return false;
+        };
+        if pid == me {
+            return false;
+        }
+        std::fs::read_to_string(entry.path().join("comm"))
+            .map(|comm| BACKGROUND.contains(&comm.trim()))
+            .unwrap_or(false)
+    })
+}
+
 /// Where podman's cgroupfs manager puts its containers and `conmon`: `libpod_parent` in
 /// every hierarchy.
 pub fn podman_cgroups() -> impl Iterator<Item = PathBuf> {
