@@ -577,19 +577,7 @@ impl Peer {
         let port = free_port();
         let publish = format!("127.0.0.1:{port}:80");
         let out = self
-            .command(&[
-                "run",
-                "-d",
-                "--pull",
-                "never",
-                "--network",
-                "slirp4netns",
-                "-p",
-                &publish,
-                "-v",
-                volume,
-                &self.nginx,
-            ])
+            .command(&self.nginx_args(&publish, &["-v", volume]))
             .output()
             .unwrap();
         check("podman run -d -p … -v … nginx", &out);
@@ -597,6 +585,23 @@ impl Peer {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         wait_for_200(addr, Instant::now() + SERVE_DEADLINE).expect("podman's nginx never served");
         (port, id)
+    }
+
+    /// `run -d` of podman's nginx on slirp4netns, publishing `publish`, with `extra` options.
+    fn nginx_args<'a>(&'a self, publish: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "run",
+            "-d",
+            "--pull",
+            "never",
+            "--network",
+            "slirp4netns",
+            "-p",
+            publish,
+        ];
+        args.extend(extra);
+        args.push(&self.nginx);
+        args
     }
 
     fn remove(&self, id: &str) {
@@ -610,20 +615,7 @@ impl Peer {
         support::wait_quiet();
         let port = free_port();
         let publish = format!("127.0.0.1:{port}:80");
-        let (took, id) = time_until_200(
-            &mut self.command(&[
-                "run",
-                "-d",
-                "--pull",
-                "never",
-                "--network",
-                "slirp4netns",
-                "-p",
-                &publish,
-                &self.nginx,
-            ]),
-            port,
-        );
+        let (took, id) = time_until_200(&mut self.command(&self.nginx_args(&publish, &[])), port);
         self.remove(&id);
         took
     }
