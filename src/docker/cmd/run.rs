@@ -67,7 +67,7 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
     check_cidfile(&opts, &path)?;
     // Held until the start has returned: the kernel's first cgroup move after a quiet spell
     // waits out an RCU grace period, which this overlaps with the create.
-    let _warm = ctx.engine()?.warm_up_for_start();
+    let warm = ctx.engine()?.warm_up_for_start();
     let pull = m.value("pull").unwrap_or("missing").to_string();
     let report = create_with_pull(ctx, &opts, &pull, m.flag("quiet")).map_err(|f| {
         let msg = f.message.clone();
@@ -76,6 +76,7 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
     after_create(ctx, &opts, &report)?;
     if detach {
         let started = ctx.engine()?.container_start(&report.id);
+        drop(warm);
         if let Err(e) = started {
             remove_after_failed_start(ctx, &opts, &report.id, &e);
             return Err(start_failure(&e));
@@ -87,7 +88,9 @@ pub fn run(ctx: &mut Ctx<'_, '_>, m: &Matches) -> CmdResult {
         stdout: true,
         stderr: true,
     };
-    let attached = match ctx.engine()?.container_start_attached(&report.id, hello) {
+    let started = ctx.engine()?.container_start_attached(&report.id, hello);
+    drop(warm);
+    let attached = match started {
         Ok(a) => a,
         Err(e) => {
             remove_after_failed_start(ctx, &opts, &report.id, &e);
