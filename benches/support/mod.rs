@@ -72,10 +72,10 @@ pub fn timed(cmd: &mut Command) -> (Duration, Output) {
     (start.elapsed(), out)
 }
 
-/// Processes that outlive the command that started them: podman's `conmon` (and the
-/// `podman container cleanup` it starts when a container ends), runc, and our supervisors
-/// (`__supervise`, whose command name is `exe`).
-const BACKGROUND: &[&str] = &["conmon", "podman", "runc", "exe"];
+/// Processes that outlive the command that started them, by command name: podman's `conmon`
+/// (and the `podman container cleanup` it starts when a container ends) and runc. Our
+/// supervisors are known by their `__supervise` argument (their command name is `exe`).
+const BACKGROUND: &[&str] = &["conmon", "podman", "runc"];
 
 /// Waits (at most 3 s) until no process of either side is still finishing an earlier
 /// command in the background, so a measured command never shares the CPUs with the clean-up
@@ -89,7 +89,7 @@ pub fn wait_quiet() {
     }
 }
 
-/// Whether a process named in [`BACKGROUND`] exists (other than this one).
+/// Whether a process named in [`BACKGROUND`], or a supervisor, exists (other than this one).
 fn background_busy() -> bool {
     let me = std::process::id().to_string();
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -106,9 +106,11 @@ fn background_busy() -> bool {
         if pid == me {
             return false;
         }
-        std::fs::read_to_string(entry.path().join("comm"))
-            .map(|comm| BACKGROUND.contains(&comm.trim()))
-            .unwrap_or(false)
+        let named = std::fs::read_to_string(entry.path().join("comm"))
+            .is_ok_and(|comm| BACKGROUND.contains(&comm.trim()));
+        named
+            || std::fs::read(entry.path().join("cmdline"))
+                .is_ok_and(|c| c.split(|&b| b == 0).nth(1) == Some(b"__supervise".as_slice()))
     })
 }
 

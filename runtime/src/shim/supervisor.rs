@@ -622,8 +622,8 @@ impl Supervisor {
             let timeout = if exit_code.is_some() {
                 PollTimeout::from(100u8)
             } else if let Some(at) = self.release_pages_at {
-                let left = at.saturating_duration_since(Instant::now()).as_millis();
-                PollTimeout::try_from(left.min(1000) as i32).unwrap_or(PollTimeout::ZERO)
+                PollTimeout::try_from(at.saturating_duration_since(Instant::now()))
+                    .unwrap_or(PollTimeout::ZERO)
             } else {
                 PollTimeout::NONE
             };
