@@ -359,3 +359,101 @@ fn killed_supervisor_and_teardown_leave_nothing() {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mountinfo.contains(&run), "a mount under {run} is left");
 }
+
+/// The state file's view of a container: (supervisor PID, container PID, restart count).
+fn pids_and_restarts(lab: &Lab, id: &str) -> (i32, i32, i64) {
+    let path = lab
+        .root
+        .path()
+        .join("containers")
+        .join(id)
+        .join("state.json");
+    let Ok(bytes) = std::fs::read(path) else {
+        return (0, 0, 0);
+    };
+    let state: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    let number = |key: &str| state[key].as_i64().unwrap_or(0);
+    (
+        number("supervisor_pid") as i32,
+        number("pid") as i32,
+        number("restart_count"),
+    )
+}
+
+/// A container's network namespace is made before its init exists and mounted on a file
+/// in the supervisor's own mount namespace, which the spec joins. Every (re)start runs in
+/// the one mounted for it, one mount at a time, never seen by the host.
+#[test]
+fn each_start_joins_one_prepared_namespace_that_only_the_supervisor_mounts() {
+    let Some(lab) = Lab::new() else { return };
+    let id = lab.ok(&[
+        "run",
+        "-d",
+        "--name",
+        "flaky",
+        "--restart",
+        "on-failure:3",
+        "ubuntu:22.04",
+        "sh",
+        "-c",
+        "hostname -i; sleep 0.6; exit 3",
+    ]);
+    let id = id.trim().to_string();
+    let file = dockerlings_runtime::container::netns_file(
+        &dockerlings_runtime::Paths::new(lab.root.path(), lab.run.path()),
+        &id,
+    );
+    let spec = std::fs::read_to_string(
+        lab.root
+            .path()
+            .join("containers")
+            .join(&id)
+            .join("bundle/config.json"),
+    )
+    .unwrap();
+    assert!(
+        spec.contains(&format!("\"path\": \"{}\"", file.display())),
+        "{spec}"
+    );
+
+    // The runs (container PIDs) seen in the namespace mounted for them.
+    let mut joined = Vec::new();
+    eventually("two restarts, each in its prepared namespace", || {
+        let (supervisor, pid, restarts) = pids_and_restarts(&lab, &id);
+        if supervisor > 0 && pid > 0 {
+            let mountinfo = std::fs::read_to_string(format!("/proc/{supervisor}/mountinfo"))
+                .unwrap_or_default();
+            let mounts = mountinfo
+                .lines()
+                .filter(|l| l.contains(&*file.to_string_lossy()))
+                .count();
+            let ours = std::fs::metadata(format!("/proc/{pid}/ns/net"));
+            let mounted = std::fs::metadata(format!("/proc/{supervisor}/root{}", file.display()));
+            if let (Ok(ours), Ok(mounted)) = (ours, mounted) {
+                use std::os::unix::fs::MetadataExt;
+                // Read while the same run goes on (the container may restart in between).
+                if pids_and_restarts(&lab, &id).1 == pid && mounted.ino() == ours.ino() {
+                    assert!(mounts <= 1, "{mounts} mounts on {}", file.display());
+                    if !joined.contains(&pid) {
+                        joined.push(pid);
+                    }
+                }
+            }
+        }
+        restarts >= 2 && joined.len() >= 2
+    });
+    let host = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(
+        !host.contains(&*file.to_string_lossy()),
+        "the host sees the mount"
+    );
+    // Every run had its address.
+    eventually("three runs printed their address", || {
+        let logs = lab.ok(&["logs", "flaky"]);
+        logs.lines().filter(|l| l.starts_with("172.17.0.")).count() >= 3
+    });
+    lab.ok(&["rm", "-f", "flaky"]);
+    eventually("no veth is left in the lab host", || {
+        lab.veths_in_lab().is_empty()
+    });
+}

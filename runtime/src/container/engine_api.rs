@@ -163,7 +163,8 @@ impl Engine {
             etc_files::write_all(&planned.record, staging)?;
             let mut dirs = vec![staging.join("upper")];
             dirs.extend(lower_dirs.iter().cloned());
-            match Self::spec_for(&planned.record, final_dir, &dirs, &host) {
+            let netns = self.netns_file_for(&planned.record);
+            match Self::spec_for(&planned.record, final_dir, &dirs, &host, netns.as_deref()) {
                 Ok(spec) => {
                     spec::write(&spec, staging)?;
                 }
@@ -182,11 +183,19 @@ impl Engine {
         })
     }
 
+    /// The file a container's spec joins its network namespace from: the one its
+    /// supervisor prepares, for a container with a namespace of its own.
+    fn netns_file_for(&self, record: &ContainerRecord) -> Option<PathBuf> {
+        crate::network::plumbing::has_own_namespace(record)
+            .then(|| super::netns_file(&self.paths, &record.id))
+    }
+
     fn spec_for(
         record: &ContainerRecord,
         container_dir: &Path,
         layered_dirs: &[PathBuf],
         host: &HostFacts,
+        netns_file: Option<&Path>,
     ) -> Result<oci_spec::runtime::Spec> {
         let user = if record.config.user.is_empty() {
             ResolvedUser::default()
@@ -200,6 +209,7 @@ impl Engine {
             container_dir,
             host,
             user,
+            netns_file,
         })?)
     }
 
@@ -214,7 +224,8 @@ impl Engine {
         let dir = store.container_dir(id);
         let mut dirs = vec![dir.join("upper")];
         dirs.extend(self.image_store()?.lower_dirs_of(&record.image)?);
-        let spec = Self::spec_for(&record, &dir, &dirs, &HostFacts::probe())?;
+        let netns = self.netns_file_for(&record);
+        let spec = Self::spec_for(&record, &dir, &dirs, &HostFacts::probe(), netns.as_deref())?;
         Ok(spec::rewrite(&spec, &dir)?)
     }
 

@@ -120,6 +120,14 @@ pub fn run_dir(paths: &crate::Paths, id: &str) -> std::path::PathBuf {
     paths.run().join("containers").join(id)
 }
 
+/// `$DOCKERLINGS_RUN/containers/<id>/netns`: where the supervisor bind-mounts the network
+/// namespace it makes for a container before libcontainer creates it (the spec names this
+/// file; see `network::plumbing::prepare`). The mount lives only in the supervisor's own
+/// mount namespace, so it goes when the supervisor goes.
+pub fn netns_file(paths: &crate::Paths, id: &str) -> std::path::PathBuf {
+    run_dir(paths, id).join("netns")
+}
+
 /// `$DOCKERLINGS_ROOT/volumes`.
 pub fn volumes_dir(paths: &crate::Paths) -> std::path::PathBuf {
     paths.root().join("volumes")

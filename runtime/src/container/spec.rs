@@ -387,6 +387,9 @@ pub struct SpecInput<'a> {
     pub container_dir: &'a Path,
     pub host: &'a HostFacts,
     pub user: ResolvedUser,
+    /// The file the container's own network namespace is joined from (made and plumbed by
+    /// the supervisor before the create); `None` lets libcontainer make a new one.
+    pub netns_file: Option<&'a Path>,
 }
 
 /// The cgroup every container lives in, below the hierarchy root(s).
@@ -498,12 +501,14 @@ pub fn generate(input: &SpecInput<'_>) -> Result<Spec, ContainerError> {
         kinds.push(LinuxNamespaceType::Cgroup);
     }
     for kind in kinds {
-        namespaces.push(
-            LinuxNamespaceBuilder::default()
-                .typ(kind)
-                .build()
-                .map_err(spec_error)?,
-        );
+        let mut ns = LinuxNamespaceBuilder::default().typ(kind);
+        if let Some(file) = input
+            .netns_file
+            .filter(|_| kind == LinuxNamespaceType::Network)
+        {
+            ns = ns.path(file.to_path_buf());
+        }
+        namespaces.push(ns.build().map_err(spec_error)?);
     }
 
     let mut resources = LinuxResourcesBuilder::default().devices(device_rules()?);

@@ -42,6 +42,7 @@ fn spec_json(opts: &CreateOptions, user: ResolvedUser) -> Value {
         container_dir: Path::new("/lib/containers/c"),
         host: &host(),
         user,
+        netns_file: None,
     })
     .unwrap();
     serde_json::to_value(&spec).unwrap()
@@ -125,6 +126,7 @@ fn cwd_defaults_to_root_without_image_workdir() {
         container_dir: Path::new("/c"),
         host: &host(),
         user: ResolvedUser::default(),
+        netns_file: None,
     })
     .unwrap();
     let s = serde_json::to_value(&spec).unwrap();
@@ -375,6 +377,7 @@ fn written_into_a_new_bundle_and_rewritten_atomically() {
         container_dir: dir.path(),
         host: &host(),
         user: ResolvedUser::default(),
+        netns_file: None,
     })
     .unwrap();
     // `write` fills the bundle directory the store made in a new container's staging dir.
@@ -454,4 +457,36 @@ fn seccomp_unconfined_and_invalid_security_opts() {
     .err()
     .unwrap();
     assert_eq!(err.to_string(), "invalid --security-opt 1: \"foo\"");
+}
+
+#[test]
+fn the_network_namespace_is_joined_from_the_prepared_file_when_there_is_one() {
+    let joined = |opts: &CreateOptions, file: Option<&Path>| {
+        let r = record(opts);
+        let spec = generate(&SpecInput {
+            record: &r,
+            container_dir: Path::new("/lib/containers/c"),
+            host: &host(),
+            user: ResolvedUser::default(),
+            netns_file: file,
+        })
+        .unwrap();
+        let s = serde_json::to_value(&spec).unwrap();
+        s["linux"]["namespaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| (n["type"].as_str().unwrap().to_string(), n["path"].clone()))
+            .collect::<Vec<_>>()
+    };
+    let file = Path::new("/run/dockerlings/containers/c/netns");
+    let with = joined(&base(), Some(file));
+    assert!(with.contains(&("network".into(), json!(file))), "{with:?}");
+    // Only the network namespace is joined; the others are new.
+    assert_eq!(with.iter().filter(|(_, p)| !p.is_null()).count(), 1);
+    let without = joined(&base(), None);
+    assert!(
+        without.contains(&("network".into(), Value::Null)),
+        "{without:?}"
+    );
 }

@@ -363,6 +363,12 @@ fn forward(paths: &Paths, id: &str, msg: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// The server's socket, bound to its address in the calling thread's network namespace
+/// (whose loopback is up).
+pub fn bind() -> io::Result<UdpSocket> {
+    UdpSocket::bind((ADDRESS, 53))
+}
+
 /// A running embedded DNS server; stopped (and its socket, which holds the container's
 /// namespace, closed) when dropped.
 pub struct Server {
@@ -375,7 +381,11 @@ impl Server {
     /// Starts the server for container `id` inside the network namespace of `pid`.
     pub fn start(paths: &Paths, id: &str, pid: i32) -> io::Result<Self> {
         let ns = netns::of_pid(pid)?;
-        let socket = netns::run_in(ns.as_fd(), || UdpSocket::bind((ADDRESS, 53)))?;
+        Self::serve(paths, id, netns::run_in(ns.as_fd(), bind)?)
+    }
+
+    /// Starts serving container `id` on `socket`, made by [`bind`] in its namespace.
+    pub fn serve(paths: &Paths, id: &str, socket: UdpSocket) -> io::Result<Self> {
         socket.set_read_timeout(Some(Duration::from_secs(1)))?;
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {

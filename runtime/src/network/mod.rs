@@ -15,6 +15,7 @@ pub mod model;
 pub mod netns;
 pub mod plumbing;
 pub mod ports;
+pub mod prepared;
 pub mod proxy;
 pub mod store;
 

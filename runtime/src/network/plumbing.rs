@@ -1,11 +1,12 @@
 //! Making a container's endpoints real: inside the engine's lab host, a veth pair per
 //! endpoint, one end on the network's bridge, the other made directly in the container's
 //! network namespace as `eth0`, `eth1`… with its MAC, address and (first endpoint) default
-//! route. The supervisor plumbs a new container between libcontainer's create and start
-//! ([`plumb`]); `network connect`/`disconnect` of a running container use
-//! [`attach_live`]/[`detach_live`]. Nothing here needs undoing when a container ends: its
-//! namespace dies with its last process and takes its veth ends (and so their lab-host
-//! peers) with it.
+//! route. The supervisor plumbs a new container while libcontainer creates it, in a
+//! namespace it made beforehand (`super::prepared`); a container whose spec has libcontainer
+//! make the namespace is plumbed between create and start ([`plumb`]). `network connect` and
+//! `disconnect` of a running container use [`attach_live`]/[`detach_live`]. Nothing here
+//! needs undoing when a container ends: its namespace dies with its last holder and takes
+//! its veth ends (and so their lab-host peers) with it.
 
 use std::fs::File;
 use std::io;
@@ -189,7 +190,7 @@ pub fn join_container_network(
 }
 
 /// The container's record as stored now (the given one if it cannot be read).
-fn reload(paths: &Paths, record: &ContainerRecord) -> ContainerRecord {
+pub(super) fn reload(paths: &Paths, record: &ContainerRecord) -> ContainerRecord {
     ContainerRecord::load(&crate::container::containers_dir(paths).join(&record.id))
         .unwrap_or_else(|_| record.clone())
 }
@@ -288,7 +289,7 @@ fn ensure_bridge(
 /// One endpoint: the bridge, the veth pair (its container end made directly in `ns` under
 /// the endpoint's interface name and MAC), the container end's address, and the default
 /// route when `default_route`.
-fn wire(
+pub(super) fn wire(
     lab: &mut Netlink,
     inside: &mut Netlink,
     ns: &File,

@@ -75,6 +75,7 @@ pub fn main(paths: Paths, args: &[String]) -> i32 {
         pending_ports: Vec::new(),
         proxies: None,
         release_pages_at: None,
+        preparing: None,
     };
     match sup.run() {
         Ok(()) => 0,
@@ -153,6 +154,8 @@ struct Supervisor {
     /// When to give back the pages only the start needed ([`release_startup_pages`]);
     /// `None` once done.
     release_pages_at: Option<Instant>,
+    /// The first start's network namespace, begun as soon as the mounts went private.
+    preparing: Option<Preparing>,
 }
 
 impl Supervisor {
@@ -175,6 +178,8 @@ impl Supervisor {
         }
         self.bind_ports(&record)?;
         private_mount_namespace()?;
+        // Its mount must be private too; the overlay is mounted meanwhile.
+        self.preparing = self.start_preparing_network(&record);
         let lower = crate::image::store::ImageStore::at(self.paths.images())
             .lower_dirs_of(&record.image)
             .map_err(|e| ShimError::Start(e.to_string()))?;
@@ -310,6 +315,13 @@ impl Supervisor {
             .map_err(|e| ShimError::io("create libcontainer root", e))?;
         std::fs::create_dir_all(&self.layout.run_dir)
             .map_err(|e| ShimError::io("create runtime dir", e))?;
+        // The container's network namespace is made and plumbed while libcontainer creates
+        // the container (or, for a spec that has libcontainer make it, in between create and
+        // start, while init waits).
+        let mut preparing = match self.preparing.take() {
+            Some(begun) => Some(begun),
+            None => self.start_preparing_network(record),
+        };
         let listener = if first {
             let path = self.layout.attach_socket();
             let _ = std::fs::remove_file(&path);
@@ -324,13 +336,20 @@ impl Supervisor {
             None
         };
 
-        // Networking goes in between libcontainer's create and start (init waits).
         let created = crate::network::plumbing::join_container_network(
             &self.paths,
             record,
             &self.layout.bundle(),
         )
         .map_err(|e| ShimError::Start(e.to_string()))
+        .and_then(|()| {
+            // libcontainer joins the namespace from its file: it must be there first. When
+            // it could not even be made, the thread has ended with why.
+            match preparing.take_if(|p| !p.wait_mounted()) {
+                Some(failed) => Err(network_error(failed.finish().err())),
+                None => Ok(()),
+            }
+        })
         .and_then(|()| self.create(record))
         .and_then(|(mut container, stdio)| {
             // Only the container's init is in the cgroup now, waiting for its start (see
@@ -344,17 +363,24 @@ impl Supervisor {
                 }
             }
             let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
-            match crate::network::plumbing::plumb(&self.paths, record, pid) {
-                Ok(()) => Ok((container, stdio)),
+            let network = match preparing.take() {
+                Some(thread) => thread.finish().map(Some),
+                None => crate::network::plumbing::plumb(&self.paths, record, pid).map(|()| None),
+            };
+            match network {
+                Ok(network) => Ok((container, stdio, network)),
                 Err(e) => {
                     let _ = container.delete(true);
-                    Err(ShimError::Start(format!(
-                        "failed to create task for container: failed to set up network: {e}"
-                    )))
+                    Err(network_error(Some(e)))
                 }
             }
         });
-        let (container, stdio) = match created {
+        // A failed create leaves the namespace thread to be joined (and its mount undone)
+        // before anything else may prepare one on the same file.
+        if let Some(thread) = preparing.take() {
+            drop(thread.finish());
+        }
+        let (container, stdio, mut network) = match created {
             Ok(created) => created,
             Err(e) => {
                 remove_libcontainer_leftovers(&self.layout);
@@ -379,8 +405,14 @@ impl Supervisor {
             && record.host_config.network_mode != "none";
         let dns = resolves
             .then(|| {
-                let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
-                crate::network::dns::Server::start(&self.paths, &self.layout.id, pid)
+                use crate::network::dns::Server;
+                match network.as_mut().and_then(|n| n.take_dns_socket()) {
+                    Some(socket) => Server::serve(&self.paths, &self.layout.id, socket),
+                    None => {
+                        let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
+                        Server::start(&self.paths, &self.layout.id, pid)
+                    }
+                }
             })
             .and_then(|started| started.inspect_err(|e| eprintln!("embedded dns: {e}")).ok());
         container
@@ -406,8 +438,10 @@ impl Supervisor {
             self.release_pages_at = Some(Instant::now() + RELEASE_PAGES_AFTER);
         }
         let exit_code = self.serve(pid, stdio, listener.as_ref(), &sigfd, &mut log);
-        // Its socket holds the container's network namespace: close it now it has ended.
+        // Its socket and the namespace's mount hold the container's network namespace:
+        // let go of them now it has ended.
         drop(dns);
+        drop(network);
         let _ = log.finish();
         drop(sigfd);
         unblock_signals();
@@ -422,6 +456,40 @@ impl Supervisor {
             exit_code,
             oom_killed,
         })
+    }
+
+    /// Starts making the container's network namespace on a thread of its own (it moves
+    /// between namespaces), when its spec joins the one this makes (see
+    /// `network::prepared`). The thread blocks the signals the supervisor takes through its
+    /// signalfd, as every thread of the supervisor must. libcontainer clones its first
+    /// process from the main thread (a raw `clone3`, no fork handlers) while this thread
+    /// may be running; the child takes no lock this thread could hold: glibc gives each
+    /// thread its own malloc arena, and the thread prints nothing and starts no threads.
+    fn start_preparing_network(&self, record: &ContainerRecord) -> Option<Preparing> {
+        if !crate::network::plumbing::has_own_namespace(record) {
+            return None;
+        }
+        let file = crate::container::netns_file(&self.paths, &self.layout.id);
+        if !crate::network::prepared::bundle_joins(&self.layout.bundle(), &file) {
+            return None;
+        }
+        let (paths, record) = (self.paths.clone(), record.clone());
+        let with_dns = record.host_config.network_mode != "none";
+        let (tell_mounted, mounted) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("netns".into())
+            .spawn(move || {
+                let _ = nix::sys::signal::pthread_sigmask(
+                    SigmaskHow::SIG_BLOCK,
+                    Some(&signal_set()),
+                    None,
+                );
+                crate::network::prepared::prepare(&paths, &record, &file, with_dns, || {
+                    let _ = tell_mounted.send(());
+                })
+            })
+            .ok()?;
+        Some(Preparing { thread, mounted })
     }
 
     /// Binds the host side of every published port before anything starts, so a taken port
@@ -891,6 +959,41 @@ fn block_signals() -> Result<SignalFd, ShimError> {
 /// container's program must start with none blocked.
 fn unblock_signals() {
     let _ = nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&signal_set()), None);
+}
+
+type Prepared =
+    Result<crate::network::prepared::PreparedNetwork, crate::network::plumbing::PlumbingError>;
+
+/// The thread making a container's network namespace.
+struct Preparing {
+    thread: std::thread::JoinHandle<Prepared>,
+    mounted: std::sync::mpsc::Receiver<()>,
+}
+
+impl Preparing {
+    /// Waits until the namespace is on the file the spec names (what libcontainer's create
+    /// needs); false when the thread failed before.
+    fn wait_mounted(&self) -> bool {
+        self.mounted.recv().is_ok()
+    }
+
+    /// Waits for the thread and returns what it made.
+    fn finish(self) -> Prepared {
+        self.thread.join().unwrap_or_else(|_| {
+            Err(crate::network::plumbing::PlumbingError::io(
+                "prepare network namespace",
+                io::Error::other("the thread panicked"),
+            ))
+        })
+    }
+}
+
+/// Docker's start failure for a network that could not be set up.
+fn network_error(why: Option<crate::network::plumbing::PlumbingError>) -> ShimError {
+    let why = why.map_or_else(String::new, |e| e.to_string());
+    ShimError::Start(format!(
+        "failed to create task for container: failed to set up network: {why}"
+    ))
 }
 
 fn pipe() -> Result<(OwnedFd, OwnedFd), ShimError> {
