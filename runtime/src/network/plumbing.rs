@@ -109,13 +109,7 @@ pub fn plumb(paths: &Paths, record: &ContainerRecord, pid: i32) -> Result<()> {
     let ns = netns::of_pid(pid).map_err(|e| PlumbingError::io("open container netns", e))?;
     let mut inside =
         netns::netlink_in(&ns).map_err(|e| PlumbingError::io("enter container netns", e))?;
-    let lo = inside
-        .link("lo")
-        .map_err(|e| PlumbingError::io("find lo", e))?
-        .ok_or_else(|| PlumbingError::io("find lo", io::ErrorKind::NotFound.into()))?;
-    inside
-        .set_up(lo.index)
-        .map_err(|e| PlumbingError::io("bring lo up", e))?;
+    loopback_up(&mut inside)?;
     let endpoints = wired_endpoints(record);
     if endpoints.is_empty() {
         return Ok(());
@@ -134,6 +128,17 @@ pub fn plumb(paths: &Paths, record: &ContainerRecord, pid: i32) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Brings `lo` up in the namespace `inside` acts in.
+pub(super) fn loopback_up(inside: &mut Netlink) -> Result<()> {
+    let lo = inside
+        .link("lo")
+        .map_err(|e| PlumbingError::io("find lo", e))?
+        .ok_or_else(|| PlumbingError::io("find lo", io::ErrorKind::NotFound.into()))?;
+    inside
+        .set_up(lo.index)
+        .map_err(|e| PlumbingError::io("bring lo up", e))
 }
 
 /// `--network container:<x>`: points the bundle's network namespace at x's init

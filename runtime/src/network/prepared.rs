@@ -10,7 +10,6 @@
 //! dropped; the namespace then lives as long as the container's processes do.
 
 use std::fs::File;
-use std::io;
 use std::net::UdpSocket;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
@@ -115,13 +114,7 @@ pub fn prepare(
     let record = &current;
     plumbing::refresh_files(paths, record)?;
     let mut inside = Netlink::new().map_err(|e| PlumbingError::io("open netlink", e))?;
-    let lo = inside
-        .link("lo")
-        .map_err(|e| PlumbingError::io("find lo", e))?
-        .ok_or_else(|| PlumbingError::io("find lo", io::ErrorKind::NotFound.into()))?;
-    inside
-        .set_up(lo.index)
-        .map_err(|e| PlumbingError::io("bring lo up", e))?;
+    plumbing::loopback_up(&mut inside)?;
     if with_dns {
         let socket = dns::bind().map_err(|e| PlumbingError::io("bind embedded dns", e))?;
         prepared.dns_socket = Some(socket);
