@@ -315,13 +315,6 @@ impl Supervisor {
             .map_err(|e| ShimError::io("create libcontainer root", e))?;
         std::fs::create_dir_all(&self.layout.run_dir)
             .map_err(|e| ShimError::io("create runtime dir", e))?;
-        // The container's network namespace is made and plumbed while libcontainer creates
-        // the container (or, for a spec that has libcontainer make it, in between create and
-        // start, while init waits).
-        let mut preparing = match self.preparing.take() {
-            Some(begun) => Some(begun),
-            None => self.start_preparing_network(record),
-        };
         let listener = if first {
             let path = self.layout.attach_socket();
             let _ = std::fs::remove_file(&path);
@@ -334,6 +327,14 @@ impl Supervisor {
             Some(listener)
         } else {
             None
+        };
+        // The container's network namespace is made and plumbed while libcontainer creates
+        // the container (or, for a spec that has libcontainer make it, in between create and
+        // start, while init waits). The first start's began in `run`; taken only from here
+        // on, so no early return above leaves a thread working on the namespace's file.
+        let mut preparing = match self.preparing.take() {
+            Some(begun) => Some(begun),
+            None => self.start_preparing_network(record),
         };
 
         let created = crate::network::plumbing::join_container_network(
