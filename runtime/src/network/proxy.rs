@@ -355,17 +355,25 @@ mod tests {
         TcpListener::bind(("127.0.0.1", free_port)).unwrap();
     }
 
+    /// A client and a server with [`relay`] between them (on a thread of its own).
+    fn relayed() -> (
+        TcpStream,
+        TcpStream,
+        std::thread::JoinHandle<io::Result<()>>,
+    ) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = TcpStream::connect(addr).unwrap();
+        let (a, _) = listener.accept().unwrap();
+        let b = TcpStream::connect(addr).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        (client, server, std::thread::spawn(move || relay(&a, &b)))
+    }
+
     #[test]
     fn relay_moves_every_byte_both_ways_in_order_and_passes_each_end_on() {
         use std::io::{Read, Write};
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        // client <-> (a | relay | b) <-> server
-        let mut client = TcpStream::connect(addr).unwrap();
-        let (a, _) = listener.accept().unwrap();
-        let b = TcpStream::connect(addr).unwrap();
-        let (mut server, _) = listener.accept().unwrap();
-        let relay = std::thread::spawn(move || relay(&a, &b));
+        let (mut client, mut server, relay) = relayed();
         let up: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
         let down: Vec<u8> = (0..2_000_000u32).map(|i| (i % 241) as u8).collect();
         let (up_sent, down_sent) = (up.clone(), down.clone());
@@ -402,13 +410,7 @@ mod tests {
     #[test]
     fn relay_passes_one_end_on_while_the_other_direction_goes_on() {
         use std::io::{Read, Write};
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let mut client = TcpStream::connect(addr).unwrap();
-        let (a, _) = listener.accept().unwrap();
-        let b = TcpStream::connect(addr).unwrap();
-        let (mut server, _) = listener.accept().unwrap();
-        let relay = std::thread::spawn(move || relay(&a, &b));
+        let (mut client, mut server, relay) = relayed();
         // A request, then the client's end (like `curl` after sending): the server sees
         // both, and its answer still reaches the client afterwards.
         client.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
