@@ -249,10 +249,14 @@ fn relay(a: &TcpStream, b: &TcpStream) -> io::Result<()> {
             }
             f
         };
-        let mut fds = [
-            PollFd::new(a.as_fd(), wants(&ab, &ba)),
-            PollFd::new(b.as_fd(), wants(&ba, &ab)),
-        ];
+        // Only sockets something is wanted from: a socket closed both ways reports a hang-up
+        // at every poll and would make this spin while the other side catches up. (One of
+        // the two always is: with nothing wanted from either, both directions are closed.)
+        let mut fds: Vec<PollFd> = [(a, wants(&ab, &ba)), (b, wants(&ba, &ab))]
+            .into_iter()
+            .filter(|(_, events)| !events.is_empty())
+            .map(|(socket, events)| PollFd::new(socket.as_fd(), events))
+            .collect();
         match poll(&mut fds, PollTimeout::NONE) {
             Ok(_) | Err(Errno::EINTR) => {}
             Err(e) => return Err(e.into()),
