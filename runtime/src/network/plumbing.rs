@@ -60,6 +60,13 @@ pub fn has_own_namespace(record: &ContainerRecord) -> bool {
     mode != "host" && !mode.starts_with("container:")
 }
 
+/// Whether the container gets the embedded DNS server: every container with a namespace
+/// of its own but `--network none` (a `network connect` later points its `resolv.conf` at
+/// the server).
+pub fn resolves(record: &ContainerRecord) -> bool {
+    has_own_namespace(record) && record.host_config.network_mode != "none"
+}
+
 /// The endpoints that get an interface (those with an address), in interface order.
 pub fn wired_endpoints(record: &ContainerRecord) -> Vec<&Endpoint> {
     let mut eps: Vec<&Endpoint> = record
@@ -117,11 +124,22 @@ pub fn plumb(paths: &Paths, record: &ContainerRecord, pid: i32) -> Result<()> {
     let lab = labhost::ensure(paths.run()).map_err(|e| PlumbingError::io("open lab host", e))?;
     let mut outside =
         netns::netlink_in(&lab).map_err(|e| PlumbingError::io("enter lab host", e))?;
-    for (i, endpoint) in endpoints.into_iter().enumerate() {
+    wire_all(&mut outside, &mut inside, &ns, &endpoints)
+}
+
+/// Wires `endpoints` (in interface order) into the namespace `ns`, which `inside` acts in;
+/// the first gets the default route.
+pub(super) fn wire_all(
+    outside: &mut Netlink,
+    inside: &mut Netlink,
+    ns: &File,
+    endpoints: &[&Endpoint],
+) -> Result<()> {
+    for (i, endpoint) in endpoints.iter().enumerate() {
         wire(
-            &mut outside,
-            &mut inside,
-            &ns,
+            outside,
+            inside,
+            ns,
             endpoint,
             &bridge_name(endpoint),
             i == 0,
@@ -294,7 +312,7 @@ fn ensure_bridge(
 /// One endpoint: the bridge, the veth pair (its container end made directly in `ns` under
 /// the endpoint's interface name and MAC), the container end's address, and the default
 /// route when `default_route`.
-pub(super) fn wire(
+fn wire(
     lab: &mut Netlink,
     inside: &mut Netlink,
     ns: &File,

@@ -127,16 +127,7 @@ pub fn prepare(
     setns(lab.as_fd(), CloneFlags::CLONE_NEWNET)
         .map_err(|e| PlumbingError::io("enter lab host", e.into()))?;
     let mut outside = Netlink::new().map_err(|e| PlumbingError::io("open netlink", e))?;
-    for (i, endpoint) in endpoints.into_iter().enumerate() {
-        plumbing::wire(
-            &mut outside,
-            &mut inside,
-            &prepared.ns,
-            endpoint,
-            &plumbing::bridge_name(endpoint),
-            i == 0,
-        )?;
-    }
+    plumbing::wire_all(&mut outside, &mut inside, &prepared.ns, &endpoints)?;
     Ok(prepared)
 }
 

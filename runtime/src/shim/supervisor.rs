@@ -346,8 +346,11 @@ impl Supervisor {
         .and_then(|()| {
             // libcontainer joins the namespace from its file: it must be there first. When
             // it could not even be made, the thread has ended with why.
-            match preparing.take_if(|p| !p.wait_mounted()) {
-                Some(failed) => Err(network_error(failed.finish().err())),
+            match preparing.take() {
+                Some(thread) => {
+                    preparing = Some(thread.mounted().map_err(network_error)?);
+                    Ok(())
+                }
                 None => Ok(()),
             }
         })
@@ -372,7 +375,7 @@ impl Supervisor {
                 Ok(network) => Ok((container, stdio, network)),
                 Err(e) => {
                     let _ = container.delete(true);
-                    Err(network_error(Some(e)))
+                    Err(network_error(e))
                 }
             }
         });
@@ -400,11 +403,7 @@ impl Supervisor {
         let sigfd = block_signals()?;
         // The embedded DNS listens before the program runs (it may ask at once); started
         // once the signals are blocked, so its thread never takes the signalfd's SIGCHLD.
-        // Any container with its own namespace may join a user network later (`network
-        // connect` points its resolv.conf here), so all but `--network none` get the server.
-        let resolves = crate::network::plumbing::has_own_namespace(record)
-            && record.host_config.network_mode != "none";
-        let dns = resolves
+        let dns = crate::network::plumbing::resolves(record)
             .then(|| {
                 use crate::network::dns::Server;
                 match network.as_mut().and_then(|n| n.take_dns_socket()) {
@@ -475,7 +474,7 @@ impl Supervisor {
             return None;
         }
         let (paths, record) = (self.paths.clone(), record.clone());
-        let with_dns = record.host_config.network_mode != "none";
+        let with_dns = crate::network::plumbing::resolves(&record);
         let (tell_mounted, mounted) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("netns".into())
@@ -973,9 +972,18 @@ struct Preparing {
 
 impl Preparing {
     /// Waits until the namespace is on the file the spec names (what libcontainer's create
-    /// needs); false when the thread failed before.
-    fn wait_mounted(&self) -> bool {
-        self.mounted.recv().is_ok()
+    /// needs); when the thread failed before, waits for it and returns why.
+    fn mounted(self) -> Result<Self, crate::network::plumbing::PlumbingError> {
+        if self.mounted.recv().is_ok() {
+            return Ok(self);
+        }
+        // (It reports the mount before it can succeed, so this is an error in practice.)
+        self.finish().and_then(|_| {
+            Err(crate::network::plumbing::PlumbingError::io(
+                "prepare network namespace",
+                io::Error::other("it ended without mounting the namespace"),
+            ))
+        })
     }
 
     /// Waits for the thread and returns what it made.
@@ -990,8 +998,7 @@ impl Preparing {
 }
 
 /// Docker's start failure for a network that could not be set up.
-fn network_error(why: Option<crate::network::plumbing::PlumbingError>) -> ShimError {
-    let why = why.map_or_else(String::new, |e| e.to_string());
+fn network_error(why: crate::network::plumbing::PlumbingError) -> ShimError {
     ShimError::Start(format!(
         "failed to create task for container: failed to set up network: {why}"
     ))
