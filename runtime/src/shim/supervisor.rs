@@ -461,10 +461,8 @@ impl Supervisor {
     /// Starts making the container's network namespace on a thread of its own (it moves
     /// between namespaces), when its spec joins the one this makes (see
     /// `network::prepared`). The thread blocks the signals the supervisor takes through its
-    /// signalfd, as every thread of the supervisor must. libcontainer clones its first
-    /// process from the main thread (a raw `clone3`, no fork handlers) while this thread
-    /// may be running; the child takes no lock this thread could hold: glibc gives each
-    /// thread its own malloc arena, and the thread prints nothing and starts no threads.
+    /// signalfd, as every thread of the supervisor must. It must have ended before
+    /// libcontainer clones its first process (see [`Preparing::mounted`]).
     fn start_preparing_network(&self, record: &ContainerRecord) -> Option<Preparing> {
         if !crate::network::plumbing::has_own_namespace(record) {
             return None;
@@ -975,6 +973,13 @@ impl Preparing {
     /// needs); when the thread failed before, waits for it and returns why.
     fn mounted(self) -> Result<Self, crate::network::plumbing::PlumbingError> {
         if self.mounted.recv().is_ok() {
+            // libcontainer clones its first process with a raw `clone3` (no fork handlers):
+            // a malloc arena lock this thread holds at that moment stays locked in the child,
+            // and glibc lets the main thread allocate from this thread's arena. So the
+            // thread must have ended before the create begins (a lifecycle test hung).
+            while !self.thread.is_finished() {
+                std::thread::sleep(Duration::from_micros(50));
+            }
             return Ok(self);
         }
         // (It reports the mount before it can succeed, so this is an error in practice.)
