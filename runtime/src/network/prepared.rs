@@ -1,5 +1,6 @@
 //! A container's network namespace made and plumbed before its init exists. The supervisor
-//! runs [`prepare`] on a thread of its own while libcontainer creates the container, whose
+//! runs [`prepare`] on a thread of its own (ended before libcontainer creates the container),
+//! whose
 //! spec joins the namespace from the file this bind-mounts it on
 //! (`container::netns_file`). So the new namespace, its loopback, the veth pairs,
 //! addresses and routes and the embedded DNS's socket are ready when the create is, instead
