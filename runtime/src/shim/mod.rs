@@ -21,6 +21,7 @@ pub mod logfile;
 pub mod overlay;
 pub mod proc;
 pub mod seccomp;
+mod seccomp_bpf;
 mod seccomp_profile;
 mod supervisor;
 
