@@ -199,11 +199,17 @@ fn proxy_signals(
         signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2])?;
     let handle = signals.handle();
     std::thread::spawn(move || {
-        let Ok(engine) = dockerlings_runtime::Engine::open(paths) else {
-            return;
-        };
+        // Opened at the first signal, not before: opening reads the image store, which would
+        // compete for the CPUs with the container's start for a signal that seldom comes.
+        let mut engine = None;
         for number in signals.forever() {
-            if let Ok(signal) = nix::sys::signal::Signal::try_from(number) {
+            let Ok(signal) = nix::sys::signal::Signal::try_from(number) else {
+                continue;
+            };
+            if engine.is_none() {
+                engine = dockerlings_runtime::Engine::open(paths.clone()).ok();
+            }
+            if let Some(engine) = &engine {
                 let _ = engine.container_kill(&id, Some(signal.as_str()));
             }
         }
