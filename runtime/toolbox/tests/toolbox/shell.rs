@@ -1,6 +1,8 @@
 //! The shell: pipes, redirections, lists, quoting, variables, substitution, globbing,
 //! `cd`, exit codes, `test`/`[`, scripts and shebangs.
 
+use std::process::Command;
+
 use crate::common::*;
 
 #[test]
@@ -86,4 +88,56 @@ fn reads_commands_from_a_pipe() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(stdout(&out), "from-stdin\n");
     assert_eq!(out.status.code(), Some(5));
+}
+
+/// Patterns in parameter expansions, `case` and globs (the toolbox's brush-core matches
+/// plain `*` patterns without a regex, `vendor/README.md`): the same answers as bash's.
+#[test]
+fn patterns_match_as_bash_matches_them() {
+    let script = r#"
+mkdir -p pat && cd pat && touch a.sh b.sh .hidden.sh x.txt 'sp ace.sh' 'ü.sh' && cd ..
+echo pat/*.sh; echo pat/*; echo pat/*x*; echo pat/*.none; echo pat/?.sh pat/[ab].sh
+for v in "" a / /docker-entrypoint.sh /a/b/c.tar.gz abcabc 'héllo/wörld.txt' 'a b*c' '**' \
+    a.b.c 'x/y/'; do
+  printf '%s|%s|%s|%s|%s|%s|%s\n' "${v##*/}" "${v#*/}" "${v%%.*}" "${v%.*}" "${v##*b}" \
+    "${v%%b*}" "${v#a*}"
+  for p in 'a*' '*c' '*b*' 'a*c' '*' '' 'abc*abc' '*.sh' 'h*o/*' '*/' '**' 'a?c' '[ab]*' \
+      '*\**' '*.*.*'; do
+    case "$v" in $p) printf 1 ;; *) printf 0 ;; esac
+    [ "${v##$p}" = "$v" ] && printf s || printf r
+  done
+  echo
+done
+"#;
+    let tb = Toolbox::new();
+    let (ours, code) = tb.sh(script);
+    assert_eq!(code, 0, "{ours}");
+    let bash = Command::new("bash")
+        .current_dir(tempfile::tempdir().unwrap().path())
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    assert!(bash.status.success());
+    assert_eq!(ours, String::from_utf8(bash.stdout).unwrap());
+    assert!(ours.starts_with("pat/a.sh pat/b.sh pat/sp ace.sh pat/ü.sh\n"), "{ours}");
+}
+
+/// A value with a newline takes the regular expression's way, as before the patch: a
+/// pattern with a bracket (always a regular expression) answers the same.
+#[test]
+fn patterns_on_values_with_newlines_answer_as_before() {
+    let tb = Toolbox::new();
+    let (out, code) = tb.sh(
+        "v='ab\ncd'; \
+         printf '%s|%s|%s|%s\n' \"${v##*b}\" \"${v##*[b]}\" \"${v%%c*}\" \"${v%%[c]*}\"; \
+         case \"$v\" in a*d) printf 1;; *) printf 0;; esac; \
+         case \"$v\" in a*[d]) printf 1;; *) printf 0;; esac",
+    );
+    assert_eq!(code, 0, "{out:?}");
+    let (expansions, cases) = out.rsplit_once('\n').unwrap();
+    let parts: Vec<&str> = expansions.split('|').collect();
+    assert_eq!(parts.len(), 4, "{out:?}");
+    assert_eq!(parts[0], parts[1], "{out:?}");
+    assert_eq!(parts[2], parts[3], "{out:?}");
+    assert!(cases == "11" || cases == "00", "{out:?}");
 }
