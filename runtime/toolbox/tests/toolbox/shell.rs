@@ -119,7 +119,10 @@ done
         .unwrap();
     assert!(bash.status.success());
     assert_eq!(ours, String::from_utf8(bash.stdout).unwrap());
-    assert!(ours.starts_with("pat/a.sh pat/b.sh pat/sp ace.sh pat/ü.sh\n"), "{ours}");
+    assert!(
+        ours.starts_with("pat/a.sh pat/b.sh pat/sp ace.sh pat/ü.sh\n"),
+        "{ours}"
+    );
 }
 
 /// A value with a newline takes the regular expression's way, as before the patch: a
@@ -127,12 +130,10 @@ done
 #[test]
 fn patterns_on_values_with_newlines_answer_as_before() {
     let tb = Toolbox::new();
-    let (out, code) = tb.sh(
-        "v='ab\ncd'; \
+    let (out, code) = tb.sh("v='ab\ncd'; \
          printf '%s|%s|%s|%s\n' \"${v##*b}\" \"${v##*[b]}\" \"${v%%c*}\" \"${v%%[c]*}\"; \
          case \"$v\" in a*d) printf 1;; *) printf 0;; esac; \
-         case \"$v\" in a*[d]) printf 1;; *) printf 0;; esac",
-    );
+         case \"$v\" in a*[d]) printf 1;; *) printf 0;; esac");
     assert_eq!(code, 0, "{out:?}");
     let (expansions, cases) = out.rsplit_once('\n').unwrap();
     let parts: Vec<&str> = expansions.split('|').collect();
