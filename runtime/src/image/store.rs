@@ -6,6 +6,7 @@
 //!   index.json              one manifest descriptor per name (tag or digest reference),
 //!                           plus a nameless one per untagged ("dangling") image
 //!   lock                    the store lock (flock): exclusive for changes, shared for reads
+//!   changing                present while a change holds the lock (left by a killed one)
 //!   blobs/sha256/<hex>      manifests, configs and uncompressed layer tars
 //!   layers/<diffid-hex>/    each layer unpacked once, usable as an overlayfs lower dir
 //!   layers/<diffid-hex>.json  the layer's size as Docker counts it
@@ -16,7 +17,9 @@
 //! place only when complete and verified; `index.json` — the only thing that makes an image
 //! exist — is replaced atomically, after everything it points at is in place. Anything a
 //! killed process left behind is either a `.tmp-` leftover or a blob/layer no index entry
-//! reaches; both are swept whenever the lock is taken for a change.
+//! reaches; both are swept whenever the lock is taken for a change, and on open when a
+//! change left its marker (`changing`, present while a change holds the lock) or an import
+//! left its staging area.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -174,9 +177,26 @@ impl Snapshot {
     }
 }
 
+/// The store lock held for a change ([`ImageStore::lock_exclusive`]).
+pub(crate) struct ChangeLock {
+    marker: PathBuf,
+    _lock: FileLock,
+}
+
+impl Drop for ChangeLock {
+    fn drop(&mut self) {
+        // Removed before the lock is let go (fields drop after this), so it never removes the
+        // next holder's; a change that panicked keeps it, and the next open sweeps.
+        if !std::thread::panicking() {
+            let _ = fs::remove_file(&self.marker);
+        }
+    }
+}
+
 impl ImageStore {
     /// Opens the store at `root` (`$DOCKERLINGS_ROOT/image`), creating its skeleton, and
-    /// sweeps what a killed process may have left when nobody else is working in it.
+    /// sweeps what a killed process may have left (when a change or an import never finished)
+    /// when nobody else is working in it.
     pub fn open(root: impl Into<PathBuf>) -> Result<Self, ImageError> {
         let store = Self { root: root.into() };
         for dir in [store.blobs_dir(), store.layers_dir(), store.staging_dir()] {
@@ -191,9 +211,27 @@ impl ImageStore {
         if let Some(lock) = FileLock::try_exclusive(&store.lock_path())
             .map_err(|e| ImageError::io("lock image store", e))?
         {
-            store.recover(&lock)?;
+            // Only a change that never finished leaves anything to sweep: its marker, or an
+            // import's staging area. Sweeping reads every image, so a store nobody broke is
+            // not swept here (each change sweeps before it starts anyway).
+            if store.change_marker().exists() || store.has_staging_areas()? {
+                store.recover(&lock)?;
+                let _ = fs::remove_file(store.change_marker());
+            }
         }
         Ok(store)
+    }
+
+    /// Present while a change holds the store lock; left behind by one that was killed.
+    fn change_marker(&self) -> PathBuf {
+        self.root.join("changing")
+    }
+
+    fn has_staging_areas(&self) -> Result<bool, ImageError> {
+        let dir = self.staging_dir();
+        let mut entries =
+            fs::read_dir(&dir).map_err(|e| ImageError::io(format!("read {}", dir.display()), e))?;
+        Ok(entries.next().is_some())
     }
 
     /// The store at `root` as [`Self::open`] left it: no skeleton check, no sweep. For the
@@ -277,12 +315,21 @@ impl ImageStore {
             .collect()
     }
 
-    /// Takes the store lock for a change, after which leftovers are swept.
-    pub(crate) fn lock_exclusive(&self) -> Result<FileLock, ImageError> {
+    /// Takes the store lock for a change, after which leftovers are swept; the change's
+    /// marker stays until the returned guard is dropped (or the process dies, and the next
+    /// open sweeps).
+    pub(crate) fn lock_exclusive(&self) -> Result<ChangeLock, ImageError> {
         let lock = FileLock::exclusive(&self.lock_path())
             .map_err(|e| ImageError::io("lock image store", e))?;
+        let marker = self.change_marker();
+        // Written before the sweep: a sweep killed half-way is a change killed half-way.
+        fs::write(&marker, b"")
+            .map_err(|e| ImageError::io(format!("write {}", marker.display()), e))?;
         self.recover(&lock)?;
-        Ok(lock)
+        Ok(ChangeLock {
+            marker,
+            _lock: lock,
+        })
     }
 
     pub(crate) fn lock_shared(&self) -> Result<FileLock, ImageError> {

@@ -142,3 +142,42 @@ fn leftovers_of_a_crash_are_swept_on_open() {
     reopened.image_remove("web:1.0", false).unwrap();
     assert_eq!(t.blob_count(), 0);
 }
+
+/// A change marks the store while it holds the lock; one killed half-way leaves the mark, and
+/// the next open sweeps (without the mark, and with no import's staging area left, open does
+/// not read every image to look for garbage; the next change sweeps first anyway).
+#[test]
+fn a_killed_change_is_swept_on_the_next_open_and_an_unmarked_store_at_the_next_change() {
+    let t = engine();
+    t.engine.import(&app_image("web", &["web:1.0"])).unwrap();
+    let images = t.images_dir();
+    assert!(
+        !images.join("changing").exists(),
+        "a finished change unmarks"
+    );
+    let blobs = t.blob_count();
+    let orphan = images.join("blobs/sha256").join("ab".repeat(32));
+    let leave = || {
+        std::fs::write(&orphan, b"orphan").unwrap();
+        std::fs::create_dir_all(images.join("layers").join("cd".repeat(32)).join("etc")).unwrap();
+    };
+
+    leave();
+    std::fs::write(images.join("changing"), b"").unwrap();
+    let reopened = open(t.dir.path());
+    assert!(!orphan.exists(), "a marked store is swept on open");
+    assert_eq!(t.blob_count(), blobs);
+    assert_eq!(t.layer_dirs().len(), 2);
+    assert!(!images.join("changing").exists());
+
+    leave();
+    let reopened_again = open(t.dir.path());
+    assert!(orphan.exists(), "an unmarked store is not swept on open");
+    reopened_again
+        .import(&app_image("api", &["api:1.0"]))
+        .unwrap();
+    assert!(!orphan.exists(), "the next change sweeps first");
+    assert!(!images.join("layers").join("cd".repeat(32)).exists());
+    assert!(!images.join("changing").exists());
+    assert_eq!(listing(&reopened).len(), 2);
+}
