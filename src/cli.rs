@@ -102,7 +102,38 @@ pub enum DevCommand {
 
 /// Runs dockerlings with the process's arguments.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    // The two forms the engine and every learner's command use most, taken without building
+    // clap's whole command tree (~0.4 ms of CPU, paid by each `docker …` and by each
+    // container's supervisor before it can start the container). What clap would make of
+    // them is the same: every word after `docker` belongs to the docker command once the
+    // first one is not a flag (`--lang`, `--sudo`, `--xray` and `--` take clap's way).
+    let cli = match argv.get(1).and_then(|a| a.to_str()) {
+        Some("docker")
+            if argv
+                .get(2)
+                .is_none_or(|a| !a.as_encoded_bytes().starts_with(b"-")) =>
+        {
+            Cli {
+                lang: None,
+                sudo: false,
+                command: Some(Command::Docker {
+                    args: argv[2..].to_vec(),
+                }),
+            }
+        }
+        Some("__supervise") if argv[2..].iter().all(|a| a.to_str().is_some()) => Cli {
+            lang: None,
+            sudo: false,
+            command: Some(Command::Supervise {
+                args: argv[2..]
+                    .iter()
+                    .map(|a| a.to_string_lossy().into_owned())
+                    .collect(),
+            }),
+        },
+        _ => Cli::parse_from(argv),
+    };
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let code = match run(cli, lang) {
         Ok(code) => code,
