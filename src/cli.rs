@@ -100,15 +100,14 @@ pub enum DevCommand {
     },
 }
 
-/// Runs dockerlings with the process's arguments.
-pub fn main() -> ExitCode {
-    let argv: Vec<OsString> = std::env::args_os().collect();
+/// The command line as clap reads it.
+fn parse(argv: Vec<OsString>) -> Cli {
     // The two forms the engine and every learner's command use most, taken without building
     // clap's whole command tree (~0.4 ms of CPU, paid by each `docker …` and by each
     // container's supervisor before it can start the container). What clap would make of
     // them is the same: every word after `docker` belongs to the docker command once the
     // first one is not a flag (`--lang`, `--sudo`, `--xray` and `--` take clap's way).
-    let cli = match argv.get(1).and_then(|a| a.to_str()) {
+    match argv.get(1).and_then(|a| a.to_str()) {
         Some("docker")
             if argv
                 .get(2)
@@ -133,7 +132,12 @@ pub fn main() -> ExitCode {
             }),
         },
         _ => Cli::parse_from(argv),
-    };
+    }
+}
+
+/// Runs dockerlings with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = parse(std::env::args_os().collect());
     let lang = cli.lang.unwrap_or_else(Lang::from_env);
     let code = match run(cli, lang) {
         Ok(code) => code,
@@ -291,4 +295,39 @@ fn docker_stdio(args: &[OsString]) -> i32 {
         stderr: &mut stderr.lock(),
     };
     crate::docker::run(args, &mut io, &dockerlings_runtime::Paths::from_env())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The forms `parse` takes without clap come out as clap would read them.
+    #[test]
+    fn the_short_way_reads_what_clap_reads() {
+        let forms: &[&[&str]] = &[
+            &["docker"],
+            &["docker", "ps"],
+            &["docker", "ps", "--lang", "ko"],
+            &[
+                "docker", "run", "--rm", "-it", "ubuntu", "bash", "-c", "ls -l /",
+            ],
+            &["docker", "run", "-d", "--", "nginx"],
+            &["docker", "container", "ls", "--sudo", "--help"],
+            &["__supervise", "0123abcd", "--attach"],
+            &["__supervise"],
+        ];
+        for form in forms {
+            let argv: Vec<OsString> = std::iter::once("dockerlings")
+                .chain(form.iter().copied())
+                .map(OsString::from)
+                .collect();
+            let short = format!("{:?}", parse(argv.clone()));
+            let clap = format!("{:?}", Cli::parse_from(argv));
+            assert_eq!(short, clap, "{form:?}");
+        }
+        // Flags right after `docker` are clap's: `--lang` here is dockerlings' own.
+        let argv = ["dockerlings", "docker", "--lang", "en", "ps"].map(OsString::from);
+        let cli = parse(argv.to_vec());
+        assert!(cli.lang.is_some(), "{cli:?}");
+    }
 }
