@@ -154,10 +154,12 @@ fn run(cli: Cli, lang: Lang) -> anyhow::Result<i32> {
     match cli.command {
         None => {
             use std::io::IsTerminal;
+            use std::io::Write;
             crate::greet::print(lang, &mut std::io::stdout().lock())?;
             let lessons = crate::repl::shipped_lessons(lang)?;
             let progress = crate::progress::Progress::load(&crate::home::data_dir())?;
-            println!();
+            // Not `println!`: a reader that has gone (`| head -n 1`) must end us quietly.
+            writeln!(std::io::stdout().lock())?;
             crate::repl::print_lessons(&lessons, &progress, lang, &mut std::io::stdout().lock())?;
             if !std::io::stdin().is_terminal() || lessons.is_empty() {
                 return Ok(0);
