@@ -73,42 +73,50 @@ fn low(value: u64) -> u32 {
     value as u32
 }
 
+/// Loads each half of the first argument and tests it against `value`'s half with `code`;
+/// `(jt, jf)` for each test.
+fn first_arg(
+    code: u16,
+    value: u64,
+    high_jumps: (usize, usize),
+    low_jumps: (usize, usize),
+) -> [sock_filter; 4] {
+    [
+        stmt(LD_ABS_W, ARG0_HIGH),
+        jump(code, high(value), high_jumps.0, high_jumps.1),
+        stmt(LD_ABS_W, ARG0_LOW),
+        jump(code, low(value), low_jumps.0, low_jumps.1),
+    ]
+}
+
 /// The instructions that answer for one run of numbers; every path ends in a return.
 fn block(answer: Answer<'_>, allow: u32, deny: u32) -> Vec<sock_filter> {
+    let (allow, deny) = (stmt(RET_K, allow), stmt(RET_K, deny));
     match answer {
-        Answer::Allow => vec![stmt(RET_K, allow)],
-        Answer::Deny => vec![stmt(RET_K, deny)],
-        Answer::Check(Check::Any) => vec![stmt(RET_K, allow)],
+        Answer::Allow | Answer::Check(Check::Any) => vec![allow],
+        Answer::Deny => vec![deny],
         Answer::Check(Check::FirstArgIn(values)) => {
             // For each value: both halves equal → allow; otherwise try the next value.
             let mut code = Vec::with_capacity(values.len() * 4 + 2);
             for (i, &value) in values.iter().enumerate() {
                 let to_allow = (values.len() - i) * 4 - 3;
-                code.push(stmt(LD_ABS_W, ARG0_HIGH));
-                code.push(jump(JEQ_K, high(value), 0, 2));
-                code.push(stmt(LD_ABS_W, ARG0_LOW));
-                code.push(jump(JEQ_K, low(value), to_allow, 0));
+                code.extend(first_arg(JEQ_K, value, (0, 2), (to_allow, 0)));
             }
-            code.push(stmt(RET_K, deny));
-            code.push(stmt(RET_K, allow));
+            code.extend([deny, allow]);
             code
         }
-        Answer::Check(Check::FirstArgWithout(mask)) => vec![
-            stmt(LD_ABS_W, ARG0_HIGH),
-            jump(JSET_K, high(*mask), 3, 0),
-            stmt(LD_ABS_W, ARG0_LOW),
-            jump(JSET_K, low(*mask), 1, 0),
-            stmt(RET_K, allow),
-            stmt(RET_K, deny),
-        ],
-        Answer::Check(Check::FirstArgNot(value)) => vec![
-            stmt(LD_ABS_W, ARG0_HIGH),
-            jump(JEQ_K, high(*value), 0, 2),
-            stmt(LD_ABS_W, ARG0_LOW),
-            jump(JEQ_K, low(*value), 1, 0),
-            stmt(RET_K, allow),
-            stmt(RET_K, deny),
-        ],
+        // Any of the bits set in either half → deny.
+        Answer::Check(Check::FirstArgWithout(mask)) => {
+            let mut code = first_arg(JSET_K, *mask, (3, 0), (1, 0)).to_vec();
+            code.extend([allow, deny]);
+            code
+        }
+        // Both halves equal → deny.
+        Answer::Check(Check::FirstArgNot(value)) => {
+            let mut code = first_arg(JEQ_K, *value, (0, 2), (1, 0)).to_vec();
+            code.extend([allow, deny]);
+            code
+        }
     }
 }
 
