@@ -94,8 +94,37 @@ impl Layout {
         }
         let _lock = self.lock()?;
         let mut state = self.read_state()?;
+        let before = state.clone();
         change(&mut state);
-        self.write_state(&state)?;
+        // A change that changes nothing (clearing ports a container never had, at every exit)
+        // costs no new file.
+        if state != before {
+            self.write_state(&state)?;
+        }
         Ok(state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt;
+
+    use super::*;
+
+    #[test]
+    fn an_update_that_changes_nothing_writes_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let paths = Paths::new(tmp.path().join("root"), tmp.path().join("run"));
+        let layout = Layout::new(&paths, "c0ffee");
+        std::fs::create_dir_all(&layout.dir).unwrap();
+        layout.update_state(|s| s.restart_count = 2).unwrap();
+        let inode = || std::fs::metadata(layout.state_path()).unwrap().ino();
+        let written = inode();
+        let state = layout.update_state(|s| s.ports.clear()).unwrap();
+        assert_eq!(inode(), written, "no new state.json");
+        assert_eq!(state.restart_count, 2);
+        layout.update_state(|s| s.restart_count = 3).unwrap();
+        assert_ne!(inode(), written, "a real change is written");
+        assert_eq!(layout.read_state().unwrap().restart_count, 3);
     }
 }
