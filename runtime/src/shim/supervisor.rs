@@ -487,7 +487,7 @@ impl Supervisor {
                 })
             })
             .ok()?;
-        Some(Preparing { thread, mounted })
+        Some(Preparing::Running { thread, mounted })
     }
 
     /// Binds the host side of every published port before anything starts, so a taken port
@@ -963,27 +963,36 @@ type Prepared =
     Result<crate::network::prepared::PreparedNetwork, crate::network::plumbing::PlumbingError>;
 
 /// The thread making a container's network namespace.
-struct Preparing {
-    thread: std::thread::JoinHandle<Prepared>,
-    mounted: std::sync::mpsc::Receiver<()>,
+enum Preparing {
+    /// The thread is at work.
+    Running {
+        thread: std::thread::JoinHandle<Prepared>,
+        mounted: std::sync::mpsc::Receiver<()>,
+    },
+    /// The thread has exited; what it made.
+    Done(Prepared),
 }
 
 impl Preparing {
     /// Waits until the namespace is on the file the spec names (what libcontainer's create
-    /// needs); when the thread failed before, waits for it and returns why.
+    /// needs) and the thread has exited; when it failed before mounting, returns why.
     fn mounted(self) -> Result<Self, crate::network::plumbing::PlumbingError> {
-        if self.mounted.recv().is_ok() {
-            // libcontainer clones its first process with a raw `clone3` (no fork handlers):
-            // a malloc arena lock this thread holds at that moment stays locked in the child,
-            // and glibc lets the main thread allocate from this thread's arena. So the
-            // thread must have ended before the create begins (a lifecycle test hung).
-            while !self.thread.is_finished() {
-                std::thread::sleep(Duration::from_micros(50));
-            }
+        let Self::Running { thread, mounted } = self else {
             return Ok(self);
+        };
+        let reported = mounted.recv().is_ok();
+        // libcontainer clones its first process with a raw `clone3` (no fork handlers): a
+        // malloc lock this thread holds at that moment stays locked in the child (a lifecycle
+        // test hung in the intermediate process). So the thread must have *exited* before
+        // the create begins: joined, not `is_finished()`, which turns true when its closure
+        // returns, while glibc still frees the thread's cache and arena — taking their locks
+        // — on its way out (CI once hung there: `docker start` in a lesson check).
+        let made = join(thread);
+        if reported {
+            return Ok(Self::Done(made));
         }
         // (It reports the mount before it can succeed, so this is an error in practice.)
-        self.finish().and_then(|_| {
+        made.and_then(|_| {
             Err(crate::network::plumbing::PlumbingError::io(
                 "prepare network namespace",
                 io::Error::other("it ended without mounting the namespace"),
@@ -993,13 +1002,20 @@ impl Preparing {
 
     /// Waits for the thread and returns what it made.
     fn finish(self) -> Prepared {
-        self.thread.join().unwrap_or_else(|_| {
-            Err(crate::network::plumbing::PlumbingError::io(
-                "prepare network namespace",
-                io::Error::other("the thread panicked"),
-            ))
-        })
+        match self {
+            Self::Running { thread, .. } => join(thread),
+            Self::Done(made) => made,
+        }
     }
+}
+
+fn join(thread: std::thread::JoinHandle<Prepared>) -> Prepared {
+    thread.join().unwrap_or_else(|_| {
+        Err(crate::network::plumbing::PlumbingError::io(
+            "prepare network namespace",
+            io::Error::other("the thread panicked"),
+        ))
+    })
 }
 
 /// Docker's start failure for a network that could not be set up.
