@@ -328,10 +328,11 @@ impl Supervisor {
         } else {
             None
         };
-        // The container's network namespace is made and plumbed while libcontainer creates
-        // the container (or, for a spec that has libcontainer make it, in between create and
-        // start, while init waits). The first start's began in `run`; taken only from here
-        // on, so no early return above leaves a thread working on the namespace's file.
+        // The container's network namespace is made and plumbed on a thread while the overlay
+        // is mounted and a client attaches (or, for a spec that has libcontainer make it, in
+        // between create and start, while init waits). The first start's began in `run`;
+        // taken only from here on, so no early return above leaves a thread working on the
+        // namespace's file.
         let mut preparing = match self.preparing.take() {
             Some(begun) => Some(begun),
             None => self.start_preparing_network(record),
@@ -343,19 +344,17 @@ impl Supervisor {
             &self.layout.bundle(),
         )
         .map_err(|e| ShimError::Start(e.to_string()))
+        // libcontainer joins the namespace from its file: the thread must have made it, and
+        // exited, first (see `Preparing::join`).
         .and_then(|()| {
-            // libcontainer joins the namespace from its file: it must be there first. When
-            // it could not even be made, the thread has ended with why.
-            match preparing.take() {
-                Some(thread) => {
-                    preparing = Some(thread.mounted().map_err(network_error)?);
-                    Ok(())
-                }
-                None => Ok(()),
-            }
+            preparing
+                .take()
+                .map(Preparing::join)
+                .transpose()
+                .map_err(network_error)
         })
-        .and_then(|()| self.create(record))
-        .and_then(|(mut container, stdio)| {
+        .and_then(|prepared| Ok((self.create(record)?, prepared)))
+        .and_then(|((mut container, stdio), prepared)| {
             // Only the container's init is in the cgroup now, waiting for its start (see
             // `container::spec` on why the limit is not in the spec).
             if let Some(limit) = record.host_config.pids_limit.filter(|l| *l > 0) {
@@ -367,8 +366,8 @@ impl Supervisor {
                 }
             }
             let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
-            let network = match preparing.take() {
-                Some(thread) => thread.finish().map(Some),
+            let network = match prepared {
+                Some(network) => Ok(Some(network)),
                 None => crate::network::plumbing::plumb(&self.paths, record, pid).map(|()| None),
             };
             match network {
@@ -379,10 +378,10 @@ impl Supervisor {
                 }
             }
         });
-        // A failed create leaves the namespace thread to be joined (and its mount undone)
-        // before anything else may prepare one on the same file.
+        // A failure before the join leaves the thread to be joined (and its mount undone)
+        // before anything else may prepare a namespace on the same file.
         if let Some(thread) = preparing.take() {
-            drop(thread.finish());
+            drop(thread.join());
         }
         let (container, stdio, mut network) = match created {
             Ok(created) => created,
@@ -462,7 +461,7 @@ impl Supervisor {
     /// between namespaces), when its spec joins the one this makes (see
     /// `network::prepared`). The thread blocks the signals the supervisor takes through its
     /// signalfd, as every thread of the supervisor must. It must have ended before
-    /// libcontainer clones its first process (see [`Preparing::mounted`]).
+    /// libcontainer clones its first process (see [`Preparing::join`]).
     fn start_preparing_network(&self, record: &ContainerRecord) -> Option<Preparing> {
         if !crate::network::plumbing::has_own_namespace(record) {
             return None;
@@ -487,7 +486,7 @@ impl Supervisor {
                 })
             })
             .ok()?;
-        Some(Preparing::Running { thread, mounted })
+        Some(Preparing { thread, mounted })
     }
 
     /// Binds the host side of every published port before anything starts, so a taken port
@@ -963,33 +962,30 @@ type Prepared =
     Result<crate::network::prepared::PreparedNetwork, crate::network::plumbing::PlumbingError>;
 
 /// The thread making a container's network namespace.
-enum Preparing {
-    /// The thread is at work.
-    Running {
-        thread: std::thread::JoinHandle<Prepared>,
-        mounted: std::sync::mpsc::Receiver<()>,
-    },
-    /// The thread has exited; what it made.
-    Done(Prepared),
+struct Preparing {
+    thread: std::thread::JoinHandle<Prepared>,
+    mounted: std::sync::mpsc::Receiver<()>,
 }
 
 impl Preparing {
     /// Waits until the namespace is on the file the spec names (what libcontainer's create
-    /// needs) and the thread has exited; when it failed before mounting, returns why.
-    fn mounted(self) -> Result<Self, crate::network::plumbing::PlumbingError> {
-        let Self::Running { thread, mounted } = self else {
-            return Ok(self);
-        };
-        let reported = mounted.recv().is_ok();
+    /// needs) and the thread has exited; returns what it made, or why it failed.
+    fn join(self) -> Prepared {
+        let reported = self.mounted.recv().is_ok();
         // libcontainer clones its first process with a raw `clone3` (no fork handlers): a
         // malloc lock this thread holds at that moment stays locked in the child (a lifecycle
         // test hung in the intermediate process). So the thread must have *exited* before
         // the create begins: joined, not `is_finished()`, which turns true when its closure
         // returns, while glibc still frees the thread's cache and arena — taking their locks
         // — on its way out (CI once hung there: `docker start` in a lesson check).
-        let made = join(thread);
+        let made = self.thread.join().unwrap_or_else(|_| {
+            Err(crate::network::plumbing::PlumbingError::io(
+                "prepare network namespace",
+                io::Error::other("the thread panicked"),
+            ))
+        });
         if reported {
-            return Ok(Self::Done(made));
+            return made;
         }
         // (It reports the mount before it can succeed, so this is an error in practice.)
         made.and_then(|_| {
@@ -999,23 +995,6 @@ impl Preparing {
             ))
         })
     }
-
-    /// Waits for the thread and returns what it made.
-    fn finish(self) -> Prepared {
-        match self {
-            Self::Running { thread, .. } => join(thread),
-            Self::Done(made) => made,
-        }
-    }
-}
-
-fn join(thread: std::thread::JoinHandle<Prepared>) -> Prepared {
-    thread.join().unwrap_or_else(|_| {
-        Err(crate::network::plumbing::PlumbingError::io(
-            "prepare network namespace",
-            io::Error::other("the thread panicked"),
-        ))
-    })
 }
 
 /// Docker's start failure for a network that could not be set up.
