@@ -401,3 +401,71 @@ fn a_shell_takes_one_task_of_the_pids_limit() {
     assert!(out.status.success());
     lab.assert_nothing_left();
 }
+
+/// The container's first process and a `docker exec`'d one are in the container's cgroup in
+/// every controller hierarchy (v1) or in the unified one (v2), threads and all: limits and
+/// `pause` reach them. (libcontainer's intermediate process moves itself by writing "0" to
+/// each v1 `tasks` file — the one-thread move the kernel does without its global lock — and
+/// the process it then starts inherits that.)
+#[test]
+fn the_container_and_what_it_execs_are_in_its_cgroup_in_every_hierarchy() {
+    let Some(lab) = Lab::new() else { return };
+    let id = lab.ok(&["run", "-d", "--name", "placed", "busybox", "sleep", "300"]);
+    let id = id.trim().to_string();
+    lab.ok(&["exec", "-d", "placed", "sleep", "301"]);
+    let want = format!("/dockerlings/{id}");
+    let mut procs = Vec::new();
+    for _ in 0..200 {
+        procs = dockerlings_runtime::shim::cgroup::procs(&id);
+        if procs.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(procs.len(), 2, "processes in the cgroup: {procs:?}");
+    let pid: i32 = lab
+        .ok(&["inspect", "-f", "{{.State.Pid}}", "placed"])
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(procs.contains(&pid), "{pid} not among {procs:?}");
+    let dirs = dockerlings_runtime::shim::cgroup::dirs(&id);
+    assert!(!dirs.is_empty());
+    for p in &procs {
+        let table = std::fs::read_to_string(format!("/proc/{p}/cgroup")).unwrap();
+        let mut placed = 0;
+        for line in table.lines() {
+            let mut parts = line.splitn(3, ':');
+            let (_, controllers, path) =
+                (parts.next(), parts.next().unwrap(), parts.next().unwrap());
+            if controllers.starts_with("name=") {
+                continue;
+            }
+            if controllers.is_empty() && !dockerlings_runtime::shim::cgroup::is_v2() {
+                continue; // a hybrid host's unified tree: not where v1 limits live
+            }
+            assert_eq!(path, want, "process {p}: {line}");
+            placed += 1;
+        }
+        assert!(placed > 0, "no hierarchy in {table}");
+        // Every thread of it too, in every directory of the container's cgroup.
+        let threads: Vec<String> = std::fs::read_dir(format!("/proc/{p}/task"))
+            .unwrap()
+            .map(|t| t.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        for dir in &dirs {
+            let listed = std::fs::read_to_string(dir.join("cgroup.threads"))
+                .or_else(|_| std::fs::read_to_string(dir.join("tasks")))
+                .unwrap();
+            for t in &threads {
+                assert!(
+                    listed.lines().any(|l| l == t),
+                    "thread {t} of {p} missing from {}",
+                    dir.display()
+                );
+            }
+        }
+    }
+    lab.ok(&["rm", "-f", "placed"]);
+    lab.assert_nothing_left();
+}

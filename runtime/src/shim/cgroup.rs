@@ -34,6 +34,11 @@ pub fn creation_guard() -> Option<crate::fsutil::FileLock> {
 /// warm. The thread stops soon after the guard is dropped (not waited for: its first move
 /// may still be waiting out the grace period); where no cgroup file is writable it does
 /// nothing, and a start works the same, only slower.
+///
+/// Only on a unified (v2) host. On a v1 or hybrid host libcontainer's v1 manager moves the
+/// intermediate process by writing "0" to each controller's `tasks` (our libcgroups patch,
+/// `runtime/vendor/README.md`), which the kernel does without that lock; a warm-up there
+/// would only hold the cgroup mutex through its grace period and make those moves wait.
 #[derive(Debug)]
 pub struct MigrationWarmup {
     _stop: Option<std::sync::mpsc::Sender<()>>,
@@ -56,7 +61,7 @@ impl MigrationWarmup {
     /// files are written, not just before the supervisor is spawned — so the grace period
     /// runs alongside as much of the start as possible.
     pub fn start() -> Self {
-        if WARMUP_RUNNING.swap(true, Ordering::SeqCst) {
+        if !is_v2() || WARMUP_RUNNING.swap(true, Ordering::SeqCst) {
             return Self { _stop: None };
         }
         let Some(file) = own_migration_file() else {
@@ -313,6 +318,12 @@ mod tests {
     #[test]
     fn one_warmup_thread_at_a_time_and_it_ends_with_its_guard() {
         let first = MigrationWarmup::start();
+        if !is_v2() {
+            // v1 moves take no global lock (see the type's docs): nothing to warm.
+            assert!(first._stop.is_none(), "a warm-up thread on a v1 host");
+            assert!(!WARMUP_RUNNING.load(Ordering::SeqCst));
+            return;
+        }
         if first._stop.is_none() {
             println!("skipping: this process's cgroup file was not found");
             return;
