@@ -169,19 +169,28 @@ impl Direction {
         })
     }
 
-    /// Takes what `from` has, until the pipe is full or `from` would block.
+    /// Takes what `from` has, until the pipe is full or `from` has no more. One `splice`
+    /// takes all that waits in the socket (up to what the pipe holds), so a short one means
+    /// the socket is empty: no second call just to hear EAGAIN (the next `poll` reports what
+    /// arrives meanwhile).
     fn fill(&mut self, from: &TcpStream) -> io::Result<()> {
         while !self.ended && self.pending < self.capacity {
+            let room = self.capacity - self.pending;
             match splice(
                 from,
                 None,
                 &self.pipe_in,
                 None,
-                self.capacity - self.pending,
+                room,
                 SpliceFFlags::SPLICE_F_MOVE | SpliceFFlags::SPLICE_F_NONBLOCK,
             ) {
                 Ok(0) => self.ended = true,
-                Ok(n) => self.pending += n,
+                Ok(n) => {
+                    self.pending += n;
+                    if n < room {
+                        break;
+                    }
+                }
                 Err(Errno::EAGAIN) => break,
                 Err(Errno::EINTR) => {}
                 Err(e) => return Err(e.into()),
@@ -231,10 +240,19 @@ fn relay(a: &TcpStream, b: &TcpStream) -> io::Result<()> {
     a.set_nonblocking(true)?;
     b.set_nonblocking(true)?;
     let (mut ab, mut ba) = (Direction::new()?, Direction::new()?);
+    // Which sockets the last `poll` found readable (both, before the first): only those are
+    // read, so a request or a response costs a `poll` and two `splice`s, not a read of the
+    // idle side as well.
+    let (mut a_readable, mut b_readable) = (true, true);
+    let readable = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
     loop {
-        ab.fill(a)?;
+        if a_readable {
+            ab.fill(a)?;
+        }
         ab.drain(b)?;
-        ba.fill(b)?;
+        if b_readable {
+            ba.fill(b)?;
+        }
         ba.drain(a)?;
         if ab.closed && ba.closed {
             return Ok(());
@@ -268,6 +286,15 @@ fn relay(a: &TcpStream, b: &TcpStream) -> io::Result<()> {
         {
             return Err(io::ErrorKind::ConnectionReset.into());
         }
+        let (fd_a, fd_b) = (a.as_fd().as_raw_fd(), b.as_fd().as_raw_fd());
+        let revents = |fd: i32| {
+            fds.iter()
+                .find(|f| f.as_fd().as_raw_fd() == fd)
+                .and_then(|f| f.revents())
+                .unwrap_or(PollFlags::empty())
+        };
+        a_readable = revents(fd_a).intersects(readable);
+        b_readable = revents(fd_b).intersects(readable);
     }
 }
 
