@@ -21,6 +21,26 @@ pub const STATE_FILE: &str = "state.json";
 /// The per-container lock file.
 pub const LOCK_FILE: &str = "lock";
 
+/// A container [taken out](ContainerStore::take_out) of the store whose files are still on
+/// disk, under a `.tmp-` name; holds the store lock.
+#[derive(Debug)]
+#[must_use = "finish deletes the files and lets go of the store lock"]
+pub struct Removal {
+    _lock: FileLock,
+    doomed: PathBuf,
+    run_dir: PathBuf,
+}
+
+impl Removal {
+    /// Deletes the container's files (its directory and its runtime directory).
+    pub fn finish(self) -> Result<(), ContainerError> {
+        fsutil::remove_tree(&self.doomed)
+            .map_err(io(format!("remove {}", self.doomed.display())))?;
+        fsutil::remove_tree(&self.run_dir).map_err(io("remove runtime dir"))?;
+        Ok(())
+    }
+}
+
 /// The container store on disk.
 #[derive(Debug, Clone)]
 pub struct ContainerStore {
@@ -278,18 +298,31 @@ impl ContainerStore {
     /// Deletes a container's directories; the caller has made sure no process runs.
     /// Holds the store lock, then the container's.
     pub fn delete(&self, id: &str) -> Result<(), ContainerError> {
-        let _lock = self.lock()?;
+        self.take_out(id)?.finish()
+    }
+
+    /// The first half of [`delete`](Self::delete): under the store lock (then the
+    /// container's), renames the container's directory to a `.tmp-` name, after which no
+    /// command sees the container and its name is free. The files go with
+    /// [`Removal::finish`], which the store lock is held until; dropped unfinished, or if
+    /// this process dies first, they are swept by the next taker of the lock.
+    pub fn take_out(&self, id: &str) -> Result<Removal, ContainerError> {
+        let lock = self.lock()?;
         let dir = self.container_dir(id);
         if !dir.is_dir() {
             return Err(ContainerError::NoSuchContainer(id.to_string()));
         }
-        {
+        let doomed = {
             let _container = self.lock_container(id)?;
-            fsutil::remove_tree_atomically(&dir)
-                .map_err(io(format!("remove {}", dir.display())))?;
-        }
-        fsutil::remove_tree(&self.run_dir(id)).map_err(io("remove runtime dir"))?;
-        Ok(())
+            let doomed = fsutil::temp_sibling(&dir);
+            fs::rename(&dir, &doomed).map_err(io(format!("remove {}", dir.display())))?;
+            doomed
+        };
+        Ok(Removal {
+            _lock: lock,
+            doomed,
+            run_dir: self.run_dir(id),
+        })
     }
 
     /// Bytes in a container's writable layer (`docker ps -s`'s first number).

@@ -198,14 +198,24 @@ impl Supervisor {
             Ok(code) => *code,
             Err(_) => None,
         };
-        if record.host_config.auto_remove {
-            self.remove_container();
+        let removal = if record.host_config.auto_remove {
+            self.remove_container()
         } else {
             let _ = std::fs::remove_file(self.layout.attach_socket());
             let _ = std::fs::remove_file(self.layout.console_socket());
-        }
+            None
+        };
         if let Some(code) = code {
             self.send_exit(code);
+        }
+        // `--rm`: the client hears the exit code once the container is out of the store (no
+        // command sees it, its name is free, nothing of it is mounted or running) and its
+        // volumes are gone, as Docker's `run --rm` returns once the container is removed;
+        // deleting its files follows, still under the store lock.
+        if let Some(removal) = removal {
+            if let Err(e) = removal.finish() {
+                eprintln!("auto-remove: {e}");
+            }
         }
         result.map(|_| ())
     }
@@ -847,32 +857,38 @@ impl Supervisor {
         }
     }
 
-    /// `--rm`: the container goes once it has ended.
-    fn remove_container(&mut self) {
-        match crate::container::store::ContainerStore::open(&self.paths) {
-            Ok(store) => {
-                let record = store.record(&self.layout.id);
-                if let Err(e) = store.delete(&self.layout.id) {
-                    eprintln!("auto-remove: {e}");
-                    return;
-                }
-                // With its anonymous volumes, as Docker's `--rm` does. (Most containers have
-                // no volume: then no engine needs opening, and the client hears sooner.)
-                let record = match record {
-                    Ok(record) => record,
-                    Err(e) => return eprintln!("auto-remove volumes: {e}"),
-                };
-                if !record.mounts.iter().any(|m| m.is_volume()) {
-                    return;
-                }
+    /// `--rm`: the container goes once it has ended. Takes it out of the store and removes
+    /// its anonymous volumes; its files are deleted by finishing the returned removal.
+    fn remove_container(&mut self) -> Option<crate::container::store::Removal> {
+        let store = match crate::container::store::ContainerStore::open(&self.paths) {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("auto-remove: {e}");
+                return None;
+            }
+        };
+        let record = store.record(&self.layout.id);
+        let removal = match store.take_out(&self.layout.id) {
+            Ok(removal) => removal,
+            Err(e) => {
+                eprintln!("auto-remove: {e}");
+                return None;
+            }
+        };
+        // With its anonymous volumes, as Docker's `--rm` does. (Most containers have no
+        // volume: then no engine needs opening, and the client hears sooner.)
+        match record {
+            Ok(record) if record.mounts.iter().any(|m| m.is_volume()) => {
                 let volumes = crate::Engine::open(self.paths.clone())
                     .and_then(|engine| engine.remove_anonymous_volumes(&record));
                 if let Err(e) = volumes {
                     eprintln!("auto-remove volumes: {e}");
                 }
             }
-            Err(e) => eprintln!("auto-remove: {e}"),
+            Ok(_) => {}
+            Err(e) => eprintln!("auto-remove volumes: {e}"),
         }
+        Some(removal)
     }
 }
 
