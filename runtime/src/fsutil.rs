@@ -33,13 +33,20 @@ fn write_via_temp(path: &Path, bytes: &[u8], durable: bool) -> io::Result<()> {
     result
 }
 
-/// Writes `bytes` to `path` and forces them to disk, without the temp file, rename and
-/// directory sync of [`atomic_write`]: for the files of a directory nobody sees yet (a
-/// container being created), which its creator syncs once and renames into place whole.
-pub fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes `bytes` to `path`, without the temp file, rename and syncs of [`atomic_write`]:
+/// for the files of a directory nobody sees yet (a container being created), which its
+/// creator makes durable all at once ([`sync_filesystem`]) and renames into place whole.
+pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    file.write_all(bytes)
+}
+
+/// Forces everything written to the filesystem holding `path` to disk: one `syncfs` (one
+/// cache flush of the device) where an fsync per file and directory would flush once each.
+pub fn sync_filesystem(path: &Path) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let dir = File::open(path)?;
+    nix::unistd::syncfs(dir.as_raw_fd()).map_err(io::Error::from)
 }
 
 /// Replaces `path` with `bytes` atomically (temp file + rename) without forcing them to disk:

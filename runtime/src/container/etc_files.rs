@@ -234,7 +234,7 @@ pub fn write_all(record: &ContainerRecord, dir: &Path) -> Result<(), ContainerEr
     ];
     for (name, text) in files {
         let path = dir.join(name);
-        fsutil::write_synced(&path, text.as_bytes())
+        fsutil::write_new(&path, text.as_bytes())
             .map_err(|e| ContainerError::io(format!("write {}", path.display()), e))?;
     }
     Ok(())

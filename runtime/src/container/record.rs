@@ -279,7 +279,7 @@ impl ContainerRecord {
     /// Writes `container.json` into a new container's staging directory (synced with it,
     /// then renamed into place whole).
     pub(crate) fn save_new(&self, staging_dir: &Path) -> Result<(), ContainerError> {
-        self.put(staging_dir, fsutil::write_synced)
+        self.put(staging_dir, fsutil::write_new)
     }
 
     /// Writes `container.json` atomically into a container directory.

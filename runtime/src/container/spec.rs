@@ -609,7 +609,7 @@ pub fn seccomp_profile(hc: &HostConfig) -> &'static str {
 /// Writes `spec` to `<staging dir>/bundle/config.json` of a container being created (the
 /// store syncs the directory and renames it into place whole).
 pub fn write(spec: &Spec, staging_dir: &Path) -> Result<PathBuf, ContainerError> {
-    save(spec, staging_dir, crate::fsutil::write_synced)
+    save(spec, staging_dir, crate::fsutil::write_new)
 }
 
 /// Replaces `<container dir>/bundle/config.json` of an existing container, atomically.

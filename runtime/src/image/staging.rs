@@ -289,7 +289,8 @@ impl<'s> Staging<'s> {
             .cloned()
             .collect();
         // Everything written so far must be durable before the index can point at it.
-        sync_filesystem(&self.dir)?;
+        crate::fsutil::sync_filesystem(&self.dir)
+            .map_err(|e| ImageError::io("sync staged content", e))?;
         let _lock = self.store.lock_exclusive()?;
         let current = self.store.read_snapshot()?;
         let before = current.entries.clone();
@@ -450,13 +451,6 @@ impl<W: io::Write> Read for TeeReader<'_, W> {
     }
 }
 
-/// Flushes the filesystem holding `path` (one `syncfs` instead of an fsync per file).
-fn sync_filesystem(path: &std::path::Path) -> Result<(), ImageError> {
-    use std::os::fd::AsRawFd;
-    let dir = File::open(path).map_err(|e| ImageError::io("open staging area", e))?;
-    nix::unistd::syncfs(dir.as_raw_fd())
-        .map_err(|e| ImageError::io("sync staged content", e.into()))
-}
 
 /// A read error of an archive stream: a short read is Docker's `unexpected EOF`.
 pub(crate) fn read_error(e: io::Error) -> ImageError {
