@@ -451,7 +451,6 @@ impl<W: io::Write> Read for TeeReader<'_, W> {
     }
 }
 
-
 /// A read error of an archive stream: a short read is Docker's `unexpected EOF`.
 pub(crate) fn read_error(e: io::Error) -> ImageError {
     let text = e.to_string();

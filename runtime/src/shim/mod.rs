@@ -19,6 +19,7 @@ pub mod launch;
 pub mod layout;
 pub mod logfile;
 pub mod overlay;
+mod pages;
 pub mod proc;
 pub mod seccomp;
 mod seccomp_bpf;

@@ -151,7 +151,7 @@ struct Supervisor {
     )>,
     /// The serving proxies; closed when the container has ended for good.
     proxies: Option<crate::network::proxy::ProxyHandle>,
-    /// When to give back the pages only the start needed ([`release_startup_pages`]);
+    /// When to give back the pages only the start needed ([`super::pages::release_startup_pages`]);
     /// `None` once done.
     release_pages_at: Option<Instant>,
     /// The first start's network namespace, begun as soon as the mounts went private.
@@ -705,7 +705,7 @@ impl Supervisor {
             let polled = poll(&mut fds, timeout);
             if self.release_pages_at.is_some_and(|at| Instant::now() >= at) {
                 self.release_pages_at = None;
-                release_startup_pages();
+                super::pages::release_startup_pages();
             }
             match polled {
                 Ok(_) => {}
@@ -1077,64 +1077,9 @@ pub(super) fn receive_master(listener: &UnixListener) -> Result<File, ShimError>
 }
 
 /// How long after the start the supervisor gives back its start-up pages: a container that
-/// ends sooner (`run --rm hello-world`) never pays for reading `/proc/self/smaps` (about half
-/// a millisecond of CPU), and one that keeps running does not pay for it while its own program
-/// starts beside it.
+/// ends sooner (`run --rm hello-world`) never pays for reading its page map, and one that keeps
+/// running does not pay for it while its own program starts beside it.
 const RELEASE_PAGES_AFTER: Duration = Duration::from_millis(200);
-
-/// Gives back the resident pages of program code and read-only data the supervisor only
-/// needed to start the container (argument parsing, the image store, libcontainer): the
-/// clean pages of read-only file mappings, which a later use faults in again from the page
-/// cache. What stays resident is what an idle supervisor really holds (its heap, stack and
-/// relocated data), so each running container costs little memory.
-fn release_startup_pages() {
-    let Ok(maps) = std::fs::read_to_string("/proc/self/smaps") else {
-        return;
-    };
-    for (start, end) in clean_read_only_file_mappings(&maps) {
-        // SAFETY: the range is one whole mapping of a file, never written (no anonymous,
-        // copy-on-write pages) and not writable; dropping its pages changes no content, since
-        // the next access reads the same file pages back.
-        let _ = unsafe {
-            nix::sys::mman::madvise(
-                std::ptr::NonNull::new(start as *mut std::ffi::c_void).expect("non-null mapping"),
-                end - start,
-                nix::sys::mman::MmapAdvise::MADV_DONTNEED,
-            )
-        };
-    }
-}
-
-/// The address ranges in `/proc/self/smaps` text of file mappings that are not writable and
-/// hold no anonymous (copied-on-write) pages.
-fn clean_read_only_file_mappings(smaps: &str) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let mut current: Option<(usize, usize)> = None;
-    for line in smaps.lines() {
-        let mut fields = line.split_whitespace();
-        let first = fields.next().unwrap_or("");
-        if let Some((from, to)) = first.split_once('-') {
-            let (Ok(from), Ok(to)) = (
-                usize::from_str_radix(from, 16),
-                usize::from_str_radix(to, 16),
-            ) else {
-                current = None;
-                continue;
-            };
-            let perms = fields.next().unwrap_or("");
-            let inode = fields.nth(2).unwrap_or("0");
-            let file_backed = inode != "0";
-            current = (file_backed && from != 0 && !perms.contains('w')).then_some((from, to));
-        } else if first == "Anonymous:" {
-            if let Some(range) = current.take() {
-                if fields.next() == Some("0") {
-                    out.push(range);
-                }
-            }
-        }
-    }
-    out
-}
 
 /// Deletes libcontainer's state of an earlier run (a crashed supervisor, a restart).
 fn remove_libcontainer_leftovers(layout: &Layout) {
@@ -1204,38 +1149,5 @@ fn create_working_dir(rootfs: &std::path::Path, working_dir: &str) {
                 }
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_clean_read_only_file_mappings_are_released() {
-        let smaps = "\
-561d97393000-561d97c72000 r-xp 01199000 fe:00 1234 /usr/bin/dockerlings
-Rss:                 448 kB
-Anonymous:             0 kB
-561d97c72000-561d97d04000 r--p 01a78000 fe:00 1234 /usr/bin/dockerlings
-Rss:                 584 kB
-Anonymous:           584 kB
-561d97d04000-561d97d08000 rw-p 01b09000 fe:00 1234 /usr/bin/dockerlings
-Anonymous:             0 kB
-561db514a000-561db516b000 rw-p 00000000 00:00 0 [heap]
-Anonymous:            92 kB
-7fb832e60000-7fb832fb6000 r-xp 00028000 fe:00 99 /usr/lib/x86_64-linux-gnu/libc.so.6
-AnonHugePages:         0 kB
-Anonymous:             0 kB
-7fb83302d000-7fb83302f000 r-xp 00000000 00:00 0 [vdso]
-Anonymous:             0 kB
-";
-        assert_eq!(
-            clean_read_only_file_mappings(smaps),
-            vec![
-                (0x561d97393000, 0x561d97c72000),
-                (0x7fb832e60000, 0x7fb832fb6000)
-            ]
-        );
     }
 }
