@@ -348,6 +348,11 @@ impl Supervisor {
             None => self.start_preparing_network(record),
         };
 
+        // Held by the container's init (a fork of this process) until its `execve` closes it
+        // (libcontainer marks every inherited descriptor close-on-exec): EOF on the other end
+        // once this process has let go of its copy means the program runs (see `exec_seen`).
+        let (exec_watch, exec_pending) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+            .map_err(|e| ShimError::io("create the exec pipe", e.into()))?;
         let created = crate::network::plumbing::join_container_network(
             &self.paths,
             record,
@@ -388,6 +393,7 @@ impl Supervisor {
                 }
             }
         });
+        drop(exec_pending);
         // A failure before the join leaves the thread to be joined (and its mount undone)
         // before anything else may prepare a namespace on the same file.
         if let Some(thread) = preparing.take() {
@@ -427,6 +433,10 @@ impl Supervisor {
         container
             .start()
             .map_err(|e| ShimError::Start(format!("start container: {e}")))?;
+        // Running means running the program: `docker top` or `exec` right after `run -d` must
+        // not find the init still in libcontainer's code (its command line is ours until
+        // `execve`).
+        exec_seen(&exec_watch, EXEC_WAIT);
         let pid = container.pid().map(|p| p.as_raw()).unwrap_or(0);
         self.layout.update_state(|s| {
             s.status = Status::Running;
@@ -1080,6 +1090,36 @@ pub(super) fn receive_master(listener: &UnixListener) -> Result<File, ShimError>
 /// ends sooner (`run --rm hello-world`) never pays for reading its page map, and one that keeps
 /// running does not pay for it while its own program starts beside it.
 const RELEASE_PAGES_AFTER: Duration = Duration::from_millis(200);
+
+/// How long a start waits for the container's program to be executed (a program on a very
+/// slow disk is reported running after this even if its `execve` has not returned).
+const EXEC_WAIT: Duration = Duration::from_secs(5);
+
+/// Waits until every write end of `pipe` is closed — the container's init holds the last one
+/// until its `execve` (or its death) — or `limit` has passed.
+fn exec_seen(pipe: &OwnedFd, limit: Duration) {
+    let deadline = Instant::now() + limit;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
+        match poll(
+            &mut fds,
+            PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO),
+        ) {
+            Ok(0) => return,
+            Ok(_) => {
+                // Nothing is ever written: readable means end of file.
+                let mut byte = [0u8; 1];
+                match nix::unistd::read(pipe.as_raw_fd(), &mut byte) {
+                    Ok(0) | Err(_) => return,
+                    Ok(_) => {}
+                }
+            }
+            Err(nix::errno::Errno::EINTR) => {}
+            Err(_) => return,
+        }
+    }
+}
 
 /// Deletes libcontainer's state of an earlier run (a crashed supervisor, a restart).
 fn remove_libcontainer_leftovers(layout: &Layout) {
