@@ -153,12 +153,19 @@ fn make_dirs_writable(path: &Path) {
 /// Removes a directory tree crash-safely: renamed to a `.tmp-` sibling first (one atomic
 /// step), then deleted, so a half-deleted tree is never seen under its real name.
 pub fn remove_tree_atomically(path: &Path) -> io::Result<()> {
-    let doomed = temp_sibling(path);
-    match fs::rename(path, &doomed) {
-        Ok(()) => remove_tree(&doomed),
+    match rename_aside(path) {
+        Ok(doomed) => remove_tree(&doomed),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// The first step of [`remove_tree_atomically`]: renames `path` to a `.tmp-` sibling (which
+/// a sweep of its directory removes if nobody else does) and returns the new name.
+pub fn rename_aside(path: &Path) -> io::Result<PathBuf> {
+    let doomed = temp_sibling(path);
+    fs::rename(path, &doomed)?;
+    Ok(doomed)
 }
 
 /// Removes every `.tmp-*` entry directly inside `dir` (leftovers of interrupted writes).

@@ -316,9 +316,7 @@ impl ContainerStore {
         }
         let doomed = {
             let _container = self.lock_container(id)?;
-            let doomed = fsutil::temp_sibling(&dir);
-            fs::rename(&dir, &doomed).map_err(io(format!("remove {}", dir.display())))?;
-            doomed
+            fsutil::rename_aside(&dir).map_err(io(format!("remove {}", dir.display())))?
         };
         Ok(Removal {
             _lock: lock,

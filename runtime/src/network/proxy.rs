@@ -286,15 +286,14 @@ fn relay(a: &TcpStream, b: &TcpStream) -> io::Result<()> {
         {
             return Err(io::ErrorKind::ConnectionReset.into());
         }
-        let (fd_a, fd_b) = (a.as_fd().as_raw_fd(), b.as_fd().as_raw_fd());
-        let revents = |fd: i32| {
-            fds.iter()
-                .find(|f| f.as_fd().as_raw_fd() == fd)
-                .and_then(|f| f.revents())
-                .unwrap_or(PollFlags::empty())
+        let readable_now = |socket: &TcpStream| {
+            fds.iter().any(|f| {
+                f.as_fd().as_raw_fd() == socket.as_raw_fd()
+                    && f.revents().is_some_and(|r| r.intersects(readable))
+            })
         };
-        a_readable = revents(fd_a).intersects(readable);
-        b_readable = revents(fd_b).intersects(readable);
+        a_readable = readable_now(a);
+        b_readable = readable_now(b);
     }
 }
 

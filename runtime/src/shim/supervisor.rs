@@ -1096,27 +1096,16 @@ const RELEASE_PAGES_AFTER: Duration = Duration::from_millis(200);
 const EXEC_WAIT: Duration = Duration::from_secs(5);
 
 /// Waits until every write end of `pipe` is closed — the container's init holds the last one
-/// until its `execve` (or its death) — or `limit` has passed.
+/// until its `execve` (or its death) — or `limit` has passed. Nothing is ever written to it,
+/// so any readiness is that hang-up.
 fn exec_seen(pipe: &OwnedFd, limit: Duration) {
     let deadline = Instant::now() + limit;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let mut fds = [PollFd::new(pipe.as_fd(), PollFlags::POLLIN)];
-        match poll(
-            &mut fds,
-            PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO),
-        ) {
-            Ok(0) => return,
-            Ok(_) => {
-                // Nothing is ever written: readable means end of file.
-                let mut byte = [0u8; 1];
-                match nix::unistd::read(pipe.as_raw_fd(), &mut byte) {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {}
-                }
-            }
-            Err(nix::errno::Errno::EINTR) => {}
-            Err(_) => return,
+        let timeout = PollTimeout::try_from(left).unwrap_or(PollTimeout::ZERO);
+        if poll(&mut fds, timeout) != Err(nix::errno::Errno::EINTR) {
+            return;
         }
     }
 }
